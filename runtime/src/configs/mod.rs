@@ -1,0 +1,176 @@
+//! One `impl Config` per pallet of the runtime.
+
+use crate::{
+	AccountId, Aura, Balance, Balances, Block, BlockNumber, Hash, Nonce, PalletInfo, Runtime,
+	RuntimeCall, RuntimeEvent, RuntimeFreezeReason, RuntimeHoldReason, RuntimeOrigin, RuntimeTask,
+	System, EXISTENTIAL_DEPOSIT, MICRO_UNIT, SLOT_DURATION, SS58_PREFIX, VERSION,
+};
+use polkadot_sdk::{
+	frame_support::{
+		derive_impl,
+		dispatch::DispatchClass,
+		parameter_types,
+		traits::{ConstBool, ConstU128, ConstU32, ConstU64, ConstU8, VariantCountOf},
+		weights::{
+			constants::{ParityDbWeight, WEIGHT_REF_TIME_PER_SECOND},
+			ConstantMultiplier, IdentityFee, Weight,
+		},
+	},
+	frame_system::{self, limits::BlockLength as SystemBlockLength, limits::BlockWeights as SystemBlockWeights},
+	pallet_aura, pallet_balances, pallet_grandpa, pallet_sudo, pallet_timestamp,
+	pallet_transaction_payment::{self, ConstFeeMultiplier, FungibleAdapter, Multiplier},
+	sp_consensus_aura::sr25519::AuthorityId as AuraId,
+	sp_core::Void,
+	sp_runtime::{traits::One, Perbill},
+	sp_version::RuntimeVersion,
+};
+
+/// Share of a block that normal (non-operational) extrinsics may fill.
+const NORMAL_DISPATCH_RATIO: Perbill = Perbill::from_percent(75);
+
+parameter_types! {
+	pub const BlockHashCount: BlockNumber = 2400;
+	pub const Version: RuntimeVersion = VERSION;
+	/// One second of compute per 3 s block: the rest of the slot is for import,
+	/// propagation and the node's worker services.
+	pub RuntimeBlockWeights: SystemBlockWeights = SystemBlockWeights::with_sensible_defaults(
+		Weight::from_parts(WEIGHT_REF_TIME_PER_SECOND, u64::MAX),
+		NORMAL_DISPATCH_RATIO,
+	);
+	pub RuntimeBlockLength: SystemBlockLength = SystemBlockLength::builder()
+		.max_length(5 * 1024 * 1024)
+		.modify_max_length_for_class(DispatchClass::Normal, |max| *max = NORMAL_DISPATCH_RATIO * *max)
+		.build();
+	pub const SS58Prefix: u16 = SS58_PREFIX;
+}
+
+#[derive_impl(frame_system::config_preludes::SolochainDefaultConfig)]
+impl frame_system::Config for Runtime {
+	/// The block type of the runtime.
+	type Block = Block;
+	/// Block weight limits, per dispatch class.
+	type BlockWeights = RuntimeBlockWeights;
+	/// Block length limit in bytes.
+	type BlockLength = RuntimeBlockLength;
+	/// Account identifier: an sr25519/ed25519/ecdsa public key (MultiSigner).
+	type AccountId = AccountId;
+	/// Per-account transaction counter.
+	type Nonce = Nonce;
+	/// Block and state hash.
+	type Hash = Hash;
+	/// Block hashes kept for mortal transactions (one period of eras).
+	type BlockHashCount = BlockHashCount;
+	/// The node stores state in ParityDb.
+	type DbWeight = ParityDbWeight;
+	/// The runtime version.
+	type Version = Version;
+	/// Balances live in `frame_system::Account`.
+	type AccountData = pallet_balances::AccountData<Balance>;
+	/// Address prefix.
+	type SS58Prefix = SS58Prefix;
+	/// References an account may carry (holds, providers).
+	type MaxConsumers = ConstU32<16>;
+}
+
+impl pallet_aura::Config for Runtime {
+	/// Aura authorities sign blocks with sr25519.
+	type AuthorityId = AuraId;
+	/// No validator is ever disabled: there is no staking/slashing of validators yet.
+	type DisabledValidators = ();
+	/// Upper bound of the authority set.
+	type MaxAuthorities = ConstU32<32>;
+	/// One block per slot.
+	type AllowMultipleBlocksPerSlot = ConstBool<false>;
+	/// Slot duration derived from the timestamp pallet's minimum period.
+	type SlotDuration = pallet_aura::MinimumPeriodTimesTwo<Runtime>;
+}
+
+impl pallet_grandpa::Config for Runtime {
+	/// The overarching event type.
+	type RuntimeEvent = RuntimeEvent;
+	/// Weights of GRANDPA's calls.
+	type WeightInfo = ();
+	/// Upper bound of the authority set.
+	type MaxAuthorities = ConstU32<32>;
+	/// No nominators: this is a proof-of-authority validator set.
+	type MaxNominators = ConstU32<0>;
+	/// No equivocation reporting, so no set-id to session mapping is kept.
+	type MaxSetIdSessionEntries = ConstU64<0>;
+	/// Equivocation proofs are not accepted (no session pallet to prove key ownership).
+	type KeyOwnerProof = Void;
+	/// No equivocation reporting.
+	type EquivocationReportSystem = ();
+}
+
+impl pallet_timestamp::Config for Runtime {
+	/// Milliseconds since the unix epoch.
+	type Moment = u64;
+	/// Aura checks each block's timestamp against its slot.
+	type OnTimestampSet = Aura;
+	/// Half a slot, so that Aura's slot is `2 * MinimumPeriod`.
+	type MinimumPeriod = ConstU64<{ SLOT_DURATION / 2 }>;
+	/// Weights of the timestamp inherent.
+	type WeightInfo = ();
+}
+
+impl pallet_balances::Config for Runtime {
+	/// The overarching event type.
+	type RuntimeEvent = RuntimeEvent;
+	/// Holds (provider stake, escrow) are keyed by the runtime's hold reasons.
+	type RuntimeHoldReason = RuntimeHoldReason;
+	/// Freezes are keyed by the runtime's freeze reasons.
+	type RuntimeFreezeReason = RuntimeFreezeReason;
+	/// Weights generated for pallet-balances by its authors.
+	type WeightInfo = pallet_balances::weights::SubstrateWeight<Runtime>;
+	/// Balance type: 128 bits with 12 decimals.
+	type Balance = Balance;
+	/// Dust of reaped accounts is burned.
+	type DustRemoval = ();
+	/// 0.001 XMBL keeps an account alive.
+	type ExistentialDeposit = ConstU128<EXISTENTIAL_DEPOSIT>;
+	/// Account data lives in `frame_system`.
+	type AccountStore = System;
+	/// Reserves are not used (holds are): no identifier needed.
+	type ReserveIdentifier = [u8; 8];
+	/// Freeze identifier: the runtime's freeze reasons.
+	type FreezeIdentifier = RuntimeFreezeReason;
+	/// Locks are deprecated in favour of freezes; keep a small bound.
+	type MaxLocks = ConstU32<16>;
+	/// Reserves are deprecated in favour of holds.
+	type MaxReserves = ConstU32<0>;
+	/// One freeze per reason.
+	type MaxFreezes = VariantCountOf<RuntimeFreezeReason>;
+	/// Nothing to do after a hold is slashed.
+	type DoneSlashHandler = ();
+}
+
+parameter_types! {
+	/// Fees do not scale with congestion yet: one multiplier for every block.
+	pub FeeMultiplier: Multiplier = Multiplier::one();
+}
+
+impl pallet_transaction_payment::Config for Runtime {
+	/// The overarching event type.
+	type RuntimeEvent = RuntimeEvent;
+	/// Fees are withdrawn from the sender's free balance.
+	type OnChargeTransaction = FungibleAdapter<Balances, ()>;
+	/// One unit of balance per picosecond of weight.
+	type WeightToFee = IdentityFee<Balance>;
+	/// One micro-XMBL per byte of extrinsic.
+	type LengthToFee = ConstantMultiplier<Balance, ConstU128<MICRO_UNIT>>;
+	/// Constant fee multiplier.
+	type FeeMultiplierUpdate = ConstFeeMultiplier<FeeMultiplier>;
+	/// Operational extrinsics pay 5x for their priority.
+	type OperationalFeeMultiplier = ConstU8<5>;
+	/// Weights of the payment extension.
+	type WeightInfo = ();
+}
+
+impl pallet_sudo::Config for Runtime {
+	/// The overarching event type.
+	type RuntimeEvent = RuntimeEvent;
+	/// Any call can be dispatched as root.
+	type RuntimeCall = RuntimeCall;
+	/// Weights generated for pallet-sudo by its authors.
+	type WeightInfo = pallet_sudo::weights::SubstrateWeight<Runtime>;
+}
