@@ -1,6 +1,6 @@
 //! Command-line interface of `xmbl-node`.
 
-use polkadot_sdk::{sc_cli, sc_service};
+use polkadot_sdk::sc_cli;
 
 #[derive(Debug, clap::Parser)]
 #[command(
@@ -53,13 +53,7 @@ pub enum Subcommand {
 	Benchmark(polkadot_sdk::frame_benchmarking_cli::BenchmarkCmd),
 }
 
-/// The message of an error, with a hint for the mistakes operators make most.
+/// The message of an error on one line.
 pub fn describe_error(error: &sc_cli::Error) -> String {
-	let message = error.to_string().replace('\n', " ");
-	match error {
-		sc_cli::Error::Service(sc_service::Error::Application(inner))
-			if inner.to_string().contains("in use") =>
-			format!("{message} (another process holds the port: stop it or pick another with --rpc-port)"),
-		_ => message,
-	}
+	error.to_string().replace('\n', " ")
 }

@@ -7,7 +7,8 @@ use crate::{
 };
 use polkadot_sdk::{
 	sc_cli::{self, SubstrateCli},
-	sc_network, sc_service::PartialComponents,
+	sc_network,
+	sc_service::{Configuration, PartialComponents},
 };
 use xmbl_runtime::{opaque::Block, Hash};
 
@@ -113,7 +114,8 @@ pub fn run() -> sc_cli::Result<()> {
 		},
 		None => {
 			let runner = cli.create_runner(&cli.run)?;
-			runner.run_node_until_exit(|config| async move {
+			runner.run_node_until_exit(|mut config| async move {
+				claim_rpc_ports(&mut config)?;
 				match config.network.network_backend {
 					sc_network::config::NetworkBackendType::Litep2p =>
 						service::new_full::<sc_network::Litep2pNetworkBackend>(config),
@@ -124,4 +126,24 @@ pub fn run() -> sc_cli::Result<()> {
 			})
 		},
 	}
+}
+
+/// Keep the RPC server on the port the operator chose. sc-service would otherwise
+/// move to a random port when the chosen one is taken, and wallets configured for
+/// the chosen port would silently talk to whatever holds it.
+fn claim_rpc_ports(config: &mut Configuration) -> sc_cli::Result<()> {
+	for endpoint in config.rpc.addr.iter_mut().flatten() {
+		endpoint.retry_random_port = false;
+		if endpoint.is_optional {
+			continue;
+		}
+		if let Err(error) = std::net::TcpListener::bind(endpoint.listen_addr) {
+			return Err(sc_cli::Error::Input(format!(
+				"RPC port {} on {} is not free ({error}): stop the process that holds it or pick another port with --rpc-port",
+				endpoint.listen_addr.port(),
+				endpoint.listen_addr.ip(),
+			)));
+		}
+	}
+	Ok(())
 }

@@ -75,7 +75,7 @@ pub struct Node {
 	pub p2p_port: u16,
 	config: NodeConfig,
 	base_path: tempfile::TempDir,
-	child: Option<Child>,
+	child: Mutex<Option<Child>>,
 	log: Arc<Mutex<Vec<String>>>,
 }
 
@@ -89,7 +89,7 @@ impl Node {
 			p2p_port: free_port(),
 			config,
 			base_path,
-			child: None,
+			child: Mutex::new(None),
 			log: Default::default(),
 		};
 		node.spawn();
@@ -104,8 +104,6 @@ impl Node {
 			self.base_path.path().display().to_string(),
 			"--rpc-port".into(),
 			self.rpc_port.to_string(),
-			"--port".into(),
-			self.p2p_port.to_string(),
 			"--listen-addr".into(),
 			format!("/ip4/127.0.0.1/tcp/{}", self.p2p_port),
 			"--name".into(),
@@ -139,7 +137,7 @@ impl Node {
 				log.lock().unwrap().push(line);
 			}
 		});
-		self.child = Some(child);
+		*self.child.get_mut().unwrap() = Some(child);
 	}
 
 	/// The node's `/ip4/127.0.0.1/tcp/<port>/p2p/<peer id>` address.
@@ -150,7 +148,7 @@ impl Node {
 
 	/// Kill the process (as a crash would); its database stays for a restart.
 	pub fn kill(&mut self) {
-		if let Some(mut child) = self.child.take() {
+		if let Some(mut child) = self.child.get_mut().unwrap().take() {
 			let _ = child.kill();
 			let _ = child.wait();
 		}
@@ -186,12 +184,17 @@ impl Node {
 		parse_number(&header["number"])
 	}
 
-	/// Wait until `condition` holds for this node, or panic with its log after `timeout`.
+	/// Wait until `condition` holds for this node, or panic with its log after
+	/// `timeout` or as soon as the process exits.
 	pub fn wait_until(&self, what: &str, timeout: Duration, condition: impl Fn(&Node) -> bool) {
 		let start = Instant::now();
 		while start.elapsed() < timeout {
 			if condition(self) {
 				return;
+			}
+			let exited = self.child.lock().unwrap().as_mut().and_then(|c| c.try_wait().ok().flatten());
+			if let Some(status) = exited {
+				panic!("{}: exited ({status}) before {what}; log:\n{}", self.name, self.log_tail(40));
 			}
 			thread::sleep(Duration::from_millis(500));
 		}
