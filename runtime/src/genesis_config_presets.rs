@@ -1,7 +1,10 @@
 //! Genesis states the node can start from: `development` (one validator) and
 //! `local_testnet` (three validators on one machine).
 
-use crate::{AccountId, BalancesConfig, RuntimeGenesisConfig, SudoConfig, UNIT};
+use crate::{
+	configs::TreasuryAccount, AccountId, BalancesConfig, ProvidersConfig, RuntimeGenesisConfig,
+	SudoConfig, EXISTENTIAL_DEPOSIT, UNIT,
+};
 use alloc::{vec, vec::Vec};
 use polkadot_sdk::{
 	frame_support::build_struct_json_patch,
@@ -10,20 +13,46 @@ use polkadot_sdk::{
 	sp_genesis_builder::{self, PresetId},
 	sp_keyring::{Ed25519Keyring, Sr25519Keyring},
 };
+use xmbl_primitives::{Capacity, ProviderRoles};
 use serde_json::Value;
 
 /// What each endowed dev account starts with: one million XMBL.
 pub const ENDOWMENT: crate::Balance = 1_000_000 * UNIT;
 
-/// A genesis state with the given validators, endowed accounts and sudo key.
+/// The stake a genesis provider registers with: 1,000 XMBL.
+pub const GENESIS_PROVIDER_STAKE: crate::Balance = 1_000 * UNIT;
+
+/// What a genesis provider declares: 10 GiB of shard storage and 4 compute slots.
+pub const GENESIS_PROVIDER_CAPACITY: Capacity =
+	Capacity { bytes: 10 * 1024 * 1024 * 1024, compute_slots: 4 };
+
+/// A validator's node that is also a storage and compute provider, reached at
+/// `endpoint`.
+fn provider(account: Sr25519Keyring, endpoint: &str) -> (AccountId, ProviderRoles, crate::Balance, Capacity, Vec<u8>) {
+	(
+		account.to_account_id(),
+		ProviderRoles::StorageAndCompute,
+		GENESIS_PROVIDER_STAKE,
+		GENESIS_PROVIDER_CAPACITY,
+		endpoint.as_bytes().to_vec(),
+	)
+}
+
+/// A genesis state with the given validators, providers, endowed accounts and sudo
+/// key. The treasury account starts with the existential deposit, so that it exists.
 fn genesis(
 	validators: Vec<(AuraId, GrandpaId)>,
+	providers: Vec<(AccountId, ProviderRoles, crate::Balance, Capacity, Vec<u8>)>,
 	endowed_accounts: Vec<AccountId>,
 	root: AccountId,
 ) -> Value {
 	build_struct_json_patch!(RuntimeGenesisConfig {
 		balances: BalancesConfig {
-			balances: endowed_accounts.into_iter().map(|account| (account, ENDOWMENT)).collect(),
+			balances: endowed_accounts
+				.into_iter()
+				.map(|account| (account, ENDOWMENT))
+				.chain([(TreasuryAccount::get(), EXISTENTIAL_DEPOSIT)])
+				.collect(),
 		},
 		aura: polkadot_sdk::pallet_aura::GenesisConfig {
 			authorities: validators.iter().map(|(aura, _)| aura.clone()).collect(),
@@ -32,6 +61,7 @@ fn genesis(
 			authorities: validators.into_iter().map(|(_, grandpa)| (grandpa, 1)).collect(),
 		},
 		sudo: SudoConfig { key: Some(root) },
+		providers: ProvidersConfig { providers },
 	})
 }
 
@@ -43,6 +73,7 @@ fn validator_keys(aura: Sr25519Keyring, grandpa: Ed25519Keyring) -> (AuraId, Gra
 fn development_config_genesis() -> Value {
 	genesis(
 		vec![validator_keys(Sr25519Keyring::Alice, Ed25519Keyring::Alice)],
+		vec![provider(Sr25519Keyring::Alice, "ws://127.0.0.1:9944")],
 		Sr25519Keyring::well_known().map(|k| k.to_account_id()).collect(),
 		Sr25519Keyring::Alice.to_account_id(),
 	)
@@ -54,6 +85,11 @@ fn local_testnet_genesis() -> Value {
 			validator_keys(Sr25519Keyring::Alice, Ed25519Keyring::Alice),
 			validator_keys(Sr25519Keyring::Bob, Ed25519Keyring::Bob),
 			validator_keys(Sr25519Keyring::Charlie, Ed25519Keyring::Charlie),
+		],
+		vec![
+			provider(Sr25519Keyring::Alice, "ws://127.0.0.1:9944"),
+			provider(Sr25519Keyring::Bob, "ws://127.0.0.1:9945"),
+			provider(Sr25519Keyring::Charlie, "ws://127.0.0.1:9946"),
 		],
 		Sr25519Keyring::well_known().map(|k| k.to_account_id()).collect(),
 		Sr25519Keyring::Alice.to_account_id(),

@@ -20,7 +20,7 @@ pub mod configs;
 pub mod genesis_config_presets;
 
 use polkadot_sdk::{
-	frame_support, frame_system, pallet_aura, pallet_balances, pallet_grandpa, pallet_sudo,
+	frame_support, frame_system, pallet_aura, pallet_authorship, pallet_balances, pallet_grandpa, pallet_sudo,
 	pallet_timestamp, pallet_transaction_payment,
 	sp_runtime::{
 		generic, impl_opaque_keys,
@@ -88,6 +88,11 @@ pub const TOKEN_DECIMALS: u8 = 12;
 /// SS58 address prefix: 42, the generic Substrate prefix, so dev accounts keep the
 /// addresses every wallet and tool already knows.
 pub const SS58_PREFIX: u16 = 42;
+
+/// Blocks between a provider's `unbond` and its `withdraw`: one minute. This chain
+/// is a development and test network where end-to-end tests wait for the period;
+/// a public network would choose days (see docs/economics.md).
+pub const PROVIDER_UNBONDING_PERIOD: BlockNumber = MINUTES;
 
 /// Block number.
 pub type BlockNumber = u32;
@@ -171,4 +176,10 @@ mod runtime {
 	pub type TransactionPayment = pallet_transaction_payment;
 	#[runtime::pallet_index(6)]
 	pub type Sudo = pallet_sudo;
+	#[runtime::pallet_index(7)]
+	pub type Authorship = pallet_authorship;
+
+	// XMBL's own pallets.
+	#[runtime::pallet_index(10)]
+	pub type Providers = pallet_xmbl_providers;
 }

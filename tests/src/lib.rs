@@ -14,17 +14,24 @@ use std::{
 };
 
 /// The `xmbl-node` binary under test: `$XMBL_NODE`, or the one cargo built next to
-/// this test executable (`target/<profile>/xmbl-node`).
+/// this test executable.
 pub fn node_binary() -> PathBuf {
-	if let Some(path) = std::env::var_os("XMBL_NODE") {
-		return path.into();
-	}
+	std::env::var_os("XMBL_NODE").map(PathBuf::from).unwrap_or_else(|| built_binary("xmbl-node"))
+}
+
+/// The `xmbl` client binary built next to this test executable.
+pub fn client_binary() -> PathBuf {
+	built_binary("xmbl")
+}
+
+/// `target/<profile>/<name>`, where cargo puts the workspace's binaries.
+fn built_binary(name: &str) -> PathBuf {
 	let exe = std::env::current_exe().expect("test executable has a path");
 	let profile_dir = exe.parent().and_then(Path::parent).expect("target/<profile>/deps/<test>");
-	let binary = profile_dir.join("xmbl-node");
+	let binary = profile_dir.join(name);
 	assert!(
 		binary.is_file(),
-		"{} does not exist: build it first with `cargo build -p xmbl-node`",
+		"{} does not exist: build it first with `cargo build --workspace --bins`",
 		binary.display()
 	);
 	binary

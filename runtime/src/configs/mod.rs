@@ -3,25 +3,37 @@
 use crate::{
 	AccountId, Aura, Balance, Balances, Block, BlockNumber, Hash, Nonce, PalletInfo, Runtime,
 	RuntimeCall, RuntimeEvent, RuntimeFreezeReason, RuntimeHoldReason, RuntimeOrigin, RuntimeTask,
-	System, EXISTENTIAL_DEPOSIT, MICRO_UNIT, SLOT_DURATION, SS58_PREFIX, VERSION,
+	System, EXISTENTIAL_DEPOSIT, MICRO_UNIT, PROVIDER_UNBONDING_PERIOD, SLOT_DURATION, SS58_PREFIX,
+	UNIT, VERSION,
 };
 use polkadot_sdk::{
 	frame_support::{
 		derive_impl,
 		dispatch::DispatchClass,
 		parameter_types,
-		traits::{ConstBool, ConstU128, ConstU32, ConstU64, ConstU8, VariantCountOf},
+		traits::{
+			fungible::{Balanced, Credit},
+			tokens::imbalance::ResolveTo,
+			ConstBool, ConstU128, ConstU32, ConstU64, ConstU8, FindAuthor, Imbalance, OnUnbalanced,
+			VariantCountOf,
+		},
+		PalletId,
 		weights::{
 			constants::{ParityDbWeight, WEIGHT_REF_TIME_PER_SECOND},
 			ConstantMultiplier, IdentityFee, Weight,
 		},
 	},
 	frame_system::{self, limits::BlockLength as SystemBlockLength, limits::BlockWeights as SystemBlockWeights},
-	pallet_aura, pallet_balances, pallet_grandpa, pallet_sudo, pallet_timestamp,
+	frame_system::EnsureRoot,
+	pallet_aura, pallet_authorship, pallet_balances, pallet_grandpa, pallet_sudo,
+	pallet_timestamp,
 	pallet_transaction_payment::{self, ConstFeeMultiplier, FungibleAdapter, Multiplier},
 	sp_consensus_aura::sr25519::AuthorityId as AuraId,
-	sp_core::Void,
-	sp_runtime::{traits::One, Perbill},
+	sp_core::{sr25519, Void},
+	sp_runtime::{
+		traits::{AccountIdConversion, One},
+		ConsensusEngineId, Perbill,
+	},
 	sp_version::RuntimeVersion,
 };
 
@@ -152,8 +164,8 @@ parameter_types! {
 impl pallet_transaction_payment::Config for Runtime {
 	/// The overarching event type.
 	type RuntimeEvent = RuntimeEvent;
-	/// Fees are withdrawn from the sender's free balance.
-	type OnChargeTransaction = FungibleAdapter<Balances, ()>;
+	/// Fees are withdrawn from the sender's free balance and split by [`DealWithFees`].
+	type OnChargeTransaction = FungibleAdapter<Balances, DealWithFees>;
 	/// One unit of balance per picosecond of weight.
 	type WeightToFee = IdentityFee<Balance>;
 	/// One micro-XMBL per byte of extrinsic.
@@ -173,4 +185,86 @@ impl pallet_sudo::Config for Runtime {
 	type RuntimeCall = RuntimeCall;
 	/// Weights generated for pallet-sudo by its authors.
 	type WeightInfo = pallet_sudo::weights::SubstrateWeight<Runtime>;
+}
+
+/// The Aura authority that sealed a block, as an account: validators' Aura keys are
+/// sr25519 keys, and an sr25519 public key is an account id.
+pub struct AuraAuthorAccount;
+
+impl FindAuthor<AccountId> for AuraAuthorAccount {
+	fn find_author<'a, I>(digests: I) -> Option<AccountId>
+	where
+		I: 'a + IntoIterator<Item = (ConsensusEngineId, &'a [u8])>,
+	{
+		let index = pallet_aura::Pallet::<Runtime>::find_author(digests)?;
+		let authority = pallet_aura::Authorities::<Runtime>::get().get(index as usize)?.clone();
+		Some(sr25519::Public::from(authority).into())
+	}
+}
+
+impl pallet_authorship::Config for Runtime {
+	/// The block author is the Aura authority of the block's slot.
+	type FindAuthor = AuraAuthorAccount;
+	/// Nothing else to note about authors.
+	type EventHandler = ();
+}
+
+/// Percent of each transaction fee paid to the block author; the rest, and nothing of
+/// the tips, goes to the treasury. Authors earn enough to include transactions rather
+/// than leave them out, and most fees fund the treasury (docs/economics.md).
+pub const FEE_TO_AUTHOR_PERCENT: u32 = 20;
+
+/// Splits transaction fees: [`FEE_TO_AUTHOR_PERCENT`] of the fee and all of the tip
+/// to the block author, the rest of the fee to the treasury. Nothing is burned.
+pub struct DealWithFees;
+
+impl OnUnbalanced<Credit<AccountId, Balances>> for DealWithFees {
+	fn on_unbalanceds(mut fees_then_tips: impl Iterator<Item = Credit<AccountId, Balances>>) {
+		let Some(fees) = fees_then_tips.next() else { return };
+		let (mut to_author, to_treasury) =
+			fees.ration(FEE_TO_AUTHOR_PERCENT, 100 - FEE_TO_AUTHOR_PERCENT);
+		if let Some(tips) = fees_then_tips.next() {
+			tips.merge_into(&mut to_author);
+		}
+		ResolveTo::<TreasuryAccount, Balances>::on_unbalanced(to_treasury);
+		// Without an author (blocks are always sealed by one), or if it cannot take the
+		// credit, the author's part goes to the treasury as well.
+		let unpaid = match pallet_authorship::Pallet::<Runtime>::author() {
+			Some(author) => Balances::resolve(&author, to_author).err(),
+			None => Some(to_author),
+		};
+		if let Some(unpaid) = unpaid {
+			ResolveTo::<TreasuryAccount, Balances>::on_unbalanced(unpaid);
+		}
+	}
+}
+
+parameter_types! {
+	/// The treasury's account is derived from this id; no key controls it.
+	pub const TreasuryPalletId: PalletId = PalletId(*b"xmbl/trs");
+	/// Receives most fees and what slashes do not pay to harmed clients.
+	pub TreasuryAccount: AccountId = TreasuryPalletId::get().into_account_truncating();
+}
+
+impl pallet_xmbl_providers::Config for Runtime {
+	/// Stake and escrow are holds on the native token.
+	type Currency = Balances;
+	/// The runtime's hold reasons include the pallet's `ProviderStake` and `Escrow`.
+	type RuntimeHoldReason = RuntimeHoldReason;
+	/// 100 XMBL: enough that a provider who misses proofs loses something real.
+	type MinStake = ConstU128<{ 100 * UNIT }>;
+	/// One minute on this development chain (see [`PROVIDER_UNBONDING_PERIOD`]).
+	type UnbondingPeriod = ConstU32<PROVIDER_UNBONDING_PERIOD>;
+	/// A multiaddr or URL fits in 128 bytes.
+	type MaxEndpointLen = ConstU32<128>;
+	/// 16 draws per provider asked for: a selection of 10 reads at most 160 entries.
+	type MaxSelectionDraws = ConstU32<16>;
+	/// At most 10,000 active providers per role.
+	type MaxProviders = ConstU32<10_000>;
+	/// The treasury account.
+	type TreasuryAccount = TreasuryAccount;
+	/// Only governance (sudo on this chain) spends from the treasury.
+	type TreasuryOrigin = EnsureRoot<AccountId>;
+	/// Weights of the pallet's calls.
+	type WeightInfo = pallet_xmbl_providers::weights::SubstrateWeight<Runtime>;
 }
