@@ -5,6 +5,6 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/env.sh
-cargo build --locked -p xmbl-node
+build_workspace
 "$XMBL_NODE" build-spec --chain local --raw --disable-default-bootnode > chain-spec/local.json
 echo "wrote chain-spec/local.json"

@@ -5,7 +5,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/env.sh
-cargo build --locked -p xmbl-node
+build_workspace
 data_dir="${XMBL_LOCAL_DIR:-$(mktemp -d -t xmbl-local-XXXX)}"
 pids=()
 trap 'kill "${pids[@]}" 2>/dev/null; wait' EXIT INT TERM

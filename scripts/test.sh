@@ -6,8 +6,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/env.sh
 scripts/setup.sh
-# Build the node binary with the same features the tests resolve, so that
-# `cargo test` reuses every compiled crate instead of building a second set.
-cargo build --locked --workspace --bins --tests
+# Build the binaries with the same features the tests resolve, so that `cargo test`
+# reuses every compiled crate instead of building a second set.
+build_workspace
 cargo test --locked --workspace
 (cd tests/polkadot-js && npm test)

@@ -38,7 +38,7 @@ pub enum ClientError {
 	Dispatch(String),
 	#[error("the transaction was not finalized within {0:?}")]
 	Timeout(Duration),
-	#[error("not an account (SS58 address or secret URI such as //Alice): {0}")]
+	#[error("not an account (SS58 address, secret URI such as //Alice, or `treasury`): {0}")]
 	BadAccount(String),
 	#[error("not an XMBL amount: {0} (a decimal number with at most 12 decimals)")]
 	BadAmount(String),
@@ -339,8 +339,11 @@ pub fn signer(suri: &str) -> Result<sr25519::Pair, ClientError> {
 	sr25519::Pair::from_string(suri, None).map_err(|_| ClientError::BadAccount(suri.to_owned()))
 }
 
-/// An account from an SS58 address or a secret URI.
+/// An account from an SS58 address, a secret URI, or `treasury`.
 pub fn account(text: &str) -> Result<AccountId, ClientError> {
+	if text == "treasury" {
+		return Ok(xmbl_runtime::configs::TreasuryAccount::get());
+	}
 	AccountId::from_ss58check(text)
 		.or_else(|_| signer(text).map(|pair| pair.public().into()))
 		.map_err(|_| ClientError::BadAccount(text.to_owned()))

@@ -1,7 +1,7 @@
 //! `xmbl`: the XMBL command-line client. Every command prints one JSON object.
 
 use anyhow::{bail, Context, Result};
-use clap::{Parser, Subcommand, ValueEnum};
+use clap::{Args, Parser, Subcommand, ValueEnum};
 use polkadot_sdk::sp_core::{crypto::Ss58Codec, Pair};
 use serde_json::{json, Value};
 use xmbl_client::{account, format_amount, parse_amount, signer, Chain, Finalized};
@@ -30,7 +30,7 @@ enum Command {
 	Provider(ProviderCommand),
 	/// Free and held balance of an account (the signer's by default).
 	Balance {
-		/// SS58 address or secret URI.
+		/// SS58 address, secret URI, or `treasury`.
 		account: Option<String>,
 	},
 }
@@ -44,24 +44,13 @@ enum ProviderCommand {
 		/// Stake in XMBL.
 		#[arg(long)]
 		stake: String,
-		/// Declared shard storage in bytes.
-		#[arg(long, default_value_t = 0)]
-		bytes: u64,
-		/// Declared concurrent compute slots.
-		#[arg(long, default_value_t = 0)]
-		slots: u32,
-		/// Where clients reach the provider's node.
-		#[arg(long)]
-		endpoint: String,
+		#[command(flatten)]
+		offer: Offer,
 	},
 	/// Change the declared capacity and endpoint.
 	Update {
-		#[arg(long, default_value_t = 0)]
-		bytes: u64,
-		#[arg(long, default_value_t = 0)]
-		slots: u32,
-		#[arg(long)]
-		endpoint: String,
+		#[command(flatten)]
+		offer: Offer,
 	},
 	/// Stop taking new work and start the unbonding period.
 	Unbond,
@@ -72,6 +61,26 @@ enum ProviderCommand {
 		/// SS58 address or secret URI.
 		account: Option<String>,
 	},
+}
+
+/// What a provider declares: its capacity and where it is reached.
+#[derive(Args)]
+struct Offer {
+	/// Declared shard storage in bytes.
+	#[arg(long, default_value_t = 0)]
+	bytes: u64,
+	/// Declared concurrent compute slots.
+	#[arg(long, default_value_t = 0)]
+	slots: u32,
+	/// Where clients reach the provider's node.
+	#[arg(long)]
+	endpoint: String,
+}
+
+impl Offer {
+	fn capacity(&self) -> Capacity {
+		Capacity { bytes: self.bytes, compute_slots: self.slots }
+	}
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -146,16 +155,15 @@ fn run(cli: Cli) -> Result<Value> {
 				"status": status,
 			}));
 		},
-		Command::Provider(ProviderCommand::Register { roles, stake, bytes, slots, endpoint }) =>
-			Providers::register {
-				roles: roles.into(),
-				stake: parse_amount(&stake)?,
-				capacity: Capacity { bytes, compute_slots: slots },
-				endpoint: endpoint.into_bytes(),
-			},
-		Command::Provider(ProviderCommand::Update { bytes, slots, endpoint }) => Providers::update {
-			capacity: Capacity { bytes, compute_slots: slots },
-			endpoint: endpoint.into_bytes(),
+		Command::Provider(ProviderCommand::Register { roles, stake, offer }) => Providers::register {
+			roles: roles.into(),
+			stake: parse_amount(&stake)?,
+			capacity: offer.capacity(),
+			endpoint: offer.endpoint.into_bytes(),
+		},
+		Command::Provider(ProviderCommand::Update { offer }) => Providers::update {
+			capacity: offer.capacity(),
+			endpoint: offer.endpoint.into_bytes(),
 		},
 		Command::Provider(ProviderCommand::Unbond) => Providers::unbond {},
 		Command::Provider(ProviderCommand::Withdraw) => Providers::withdraw {},

@@ -15,12 +15,19 @@ extern crate alloc;
 
 use alloc::vec::Vec;
 
+// Declared before `apis`: it defines the `list_benchmarks!`/`add_benchmarks!` macros
+// the benchmark runtime API uses.
+#[cfg(feature = "runtime-benchmarks")]
+#[macro_use]
+mod benchmarks;
+
 pub mod apis;
+pub mod weights;
 pub mod configs;
 pub mod genesis_config_presets;
 
 use polkadot_sdk::{
-	frame_support, frame_system, pallet_aura, pallet_authorship, pallet_balances, pallet_grandpa, pallet_sudo,
+	pallet_aura, pallet_authorship, pallet_balances, pallet_grandpa, pallet_sudo,
 	pallet_timestamp, pallet_transaction_payment,
 	sp_runtime::{
 		generic, impl_opaque_keys,

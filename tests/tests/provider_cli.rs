@@ -58,6 +58,10 @@ fn a_provider_registers_shows_unbonds_and_withdraws() {
 	);
 	assert!(too_small.unwrap_err().contains("Providers.StakeBelowMinimum"));
 
+	let free = |who: &str| planck(&xmbl(&node, dave, &["balance", who]).unwrap()["free"]);
+	let held = |who: &str| planck(&xmbl(&node, dave, &["balance", who]).unwrap()["held"]);
+	let (dave_before, alice_before, treasury_before) = (free(dave), free("//Alice"), free("treasury"));
+
 	let registered = xmbl(
 		&node,
 		dave,
@@ -68,6 +72,16 @@ fn a_provider_registers_shows_unbonds_and_withdraws() {
 	)
 	.unwrap();
 	assert!(registered["events"][0].as_str().unwrap().starts_with("Registered"), "{registered}");
+
+	// The fee Dave paid went 20 % to the block author (Alice, the only validator) and
+	// 80 % to the treasury; nothing was burned.
+	let stake = 250 * 10u128.pow(12);
+	assert_eq!(held(dave), stake);
+	let fee = dave_before - free(dave) - stake;
+	let (to_author, to_treasury) = (free("//Alice") - alice_before, free("treasury") - treasury_before);
+	assert!(fee > 0, "the registration paid a fee");
+	assert_eq!(to_author + to_treasury, fee, "the whole fee went to the author and the treasury");
+	assert_eq!(to_author, fee * 20 / 100, "author's share of {fee}");
 
 	let shown = xmbl(&node, dave, &["provider", "show"]).unwrap();
 	assert_eq!(shown["stake"], "250");
@@ -94,4 +108,11 @@ fn a_provider_registers_shows_unbonds_and_withdraws() {
 	assert!(withdrawn["events"][0].as_str().unwrap().starts_with("Withdrawn"), "{withdrawn}");
 	assert!(xmbl(&node, dave, &["provider", "show"]).is_err());
 	assert_eq!(xmbl(&node, dave, &["balance"]).unwrap()["held"], "0", "the whole stake is free again");
+}
+
+/// Planck of a decimal XMBL amount as `xmbl` prints it.
+fn planck(amount: &Value) -> u128 {
+	let text = amount.as_str().expect("amount string");
+	let (whole, fraction) = text.split_once('.').unwrap_or((text, ""));
+	whole.parse::<u128>().unwrap() * 10u128.pow(12) + format!("{fraction:0<12}").parse::<u128>().unwrap()
 }

@@ -265,6 +265,6 @@ impl pallet_xmbl_providers::Config for Runtime {
 	type TreasuryAccount = TreasuryAccount;
 	/// Only governance (sudo on this chain) spends from the treasury.
 	type TreasuryOrigin = EnsureRoot<AccountId>;
-	/// Weights of the pallet's calls.
-	type WeightInfo = pallet_xmbl_providers::weights::SubstrateWeight<Runtime>;
+	/// Weights measured by the pallet's benchmarks.
+	type WeightInfo = crate::weights::pallet_xmbl_providers::WeightInfo<Runtime>;
 }

@@ -1,0 +1,9 @@
+//! The pallets whose benchmarks `xmbl-node benchmark pallet` runs.
+
+polkadot_sdk::frame_benchmarking::define_benchmarks!(
+	[frame_system, SystemBench::<Runtime>]
+	[pallet_balances, Balances]
+	[pallet_xmbl_providers, Providers]
+);
+
+impl polkadot_sdk::frame_system_benchmarking::Config for crate::Runtime {}
