@@ -6,7 +6,7 @@ pub mod rpc;
 
 use codec::{Decode, Encode};
 use polkadot_sdk::{
-	frame_support::storage::storage_prefix,
+	frame_support::{storage::storage_prefix, traits::PalletInfo},
 	frame_system, pallet_balances, pallet_transaction_payment,
 	sp_core::{crypto::Ss58Codec, sr25519, Pair, H256},
 	sp_runtime::{generic::Era, DispatchError, MultiAddress, MultiSignature},
@@ -272,26 +272,28 @@ fn header_number(header: &Value) -> Result<u32, ClientError> {
 		.ok_or_else(|| ClientError::Decode { what: "header", error: header.to_string() })
 }
 
-/// A dispatch error with the pallet error's name where the client knows the pallet.
+/// A dispatch error, as `Pallet.Error` for the pallets whose errors the client decodes.
 pub fn describe_dispatch_error(error: &DispatchError) -> String {
 	if let DispatchError::Module(module) = error {
-		let name: Option<&'static str> = match module.index {
-			4 => pallet_balances::Error::<Runtime>::decode(&mut &module.error[..]).ok().map(Into::into),
-			10 => pallet_xmbl_providers::Error::<Runtime>::decode(&mut &module.error[..])
-				.ok()
-				.map(Into::into),
-			_ => None,
+		let index = Some(module.index as usize);
+		let bytes = &mut &module.error[..];
+		let named: Option<(&str, &'static str)> = if index == pallet_index::<xmbl_runtime::Balances>() {
+			pallet_balances::Error::<Runtime>::decode(bytes).ok().map(|e| ("Balances", e.into()))
+		} else if index == pallet_index::<xmbl_runtime::Providers>() {
+			pallet_xmbl_providers::Error::<Runtime>::decode(bytes).ok().map(|e| ("Providers", e.into()))
+		} else {
+			None
 		};
-		let pallet = match module.index {
-			4 => "Balances",
-			10 => "Providers",
-			_ => "pallet",
-		};
-		if let Some(name) = name {
+		if let Some((pallet, name)) = named {
 			return format!("{pallet}.{name}");
 		}
 	}
 	format!("{error:?}")
+}
+
+/// The index of pallet `P` in the runtime.
+fn pallet_index<P: 'static>() -> Option<usize> {
+	<Runtime as frame_system::Config>::PalletInfo::index::<P>()
 }
 
 /// Free, reserved (held) and frozen balance of an account, in planck.

@@ -4,8 +4,8 @@
 
 use serde_json::{json, Value};
 use std::{
-	io::{BufRead, BufReader, Read, Write},
-	net::{TcpListener, TcpStream},
+	io::{BufRead, BufReader},
+	net::TcpListener,
 	path::{Path, PathBuf},
 	process::{Child, Command, Output, Stdio},
 	sync::{Arc, Mutex},
@@ -220,25 +220,8 @@ fn parse_number(value: &Value) -> Result<u64, String> {
 	u64::from_str_radix(hex.trim_start_matches("0x"), 16).map_err(|e| e.to_string())
 }
 
-/// One JSON-RPC call over HTTP/1.1 to 127.0.0.1:`port`.
+/// One JSON-RPC call to the node at 127.0.0.1:`port`, through the client library.
 pub fn rpc_call(port: u16, method: &str, params: Value) -> Result<Value, String> {
-	let body = json!({ "jsonrpc": "2.0", "id": 1, "method": method, "params": params }).to_string();
-	let mut stream = TcpStream::connect(("127.0.0.1", port)).map_err(|e| e.to_string())?;
-	stream.set_read_timeout(Some(Duration::from_secs(10))).map_err(|e| e.to_string())?;
-	write!(
-		stream,
-		"POST / HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{}",
-		body.len(),
-		body
-	)
-	.map_err(|e| e.to_string())?;
-	let mut response = String::new();
-	stream.read_to_string(&mut response).map_err(|e| e.to_string())?;
-	let (_, payload) =
-		response.split_once("\r\n\r\n").ok_or_else(|| format!("malformed response: {response}"))?;
-	let reply: Value = serde_json::from_str(payload).map_err(|e| format!("{e}: {payload}"))?;
-	match reply.get("error") {
-		Some(error) => Err(error.to_string()),
-		None => Ok(reply["result"].clone()),
-	}
+	let client = xmbl_client::RpcClient::new(&format!("127.0.0.1:{port}")).map_err(|e| e.to_string())?;
+	client.call(method, params).map_err(|e| e.to_string())
 }
