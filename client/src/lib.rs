@@ -71,7 +71,7 @@ fn from_hex<T: Decode>(value: &Value, what: &'static str) -> Result<T, ClientErr
 
 fn decode_hex(hex: &str) -> Result<Vec<u8>, String> {
 	let hex = hex.trim_start_matches("0x");
-	if hex.len() % 2 != 0 {
+	if !hex.len().is_multiple_of(2) {
 		return Err(format!("odd-length hex: {hex}"));
 	}
 	(0..hex.len())

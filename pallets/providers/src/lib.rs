@@ -213,8 +213,8 @@ pub mod pallet {
 	#[pallet::genesis_config]
 	#[derive(polkadot_sdk::frame_support::DefaultNoBound)]
 	pub struct GenesisConfig<T: Config> {
-		/// `(account, roles, stake, capacity, endpoint)` of each provider.
-		pub providers: Vec<(T::AccountId, ProviderRoles, BalanceOf<T>, Capacity, Vec<u8>)>,
+		/// The providers to register.
+		pub providers: Vec<GenesisProvider<T>>,
 	}
 
 	#[pallet::genesis_build]

@@ -21,6 +21,15 @@ pub type BalanceOf<T> = <<T as Config>::Currency as fungible::Inspect<
 pub type AccountIdLookupOf<T> =
 	<<T as polkadot_sdk::frame_system::Config>::Lookup as StaticLookup>::Source;
 
+/// A provider registered at genesis: `(account, roles, stake, capacity, endpoint)`.
+pub type GenesisProvider<T> = (
+	<T as polkadot_sdk::frame_system::Config>::AccountId,
+	ProviderRoles,
+	BalanceOf<T>,
+	Capacity,
+	alloc::vec::Vec<u8>,
+);
+
 /// Stake counts for selection up to this multiple of `MinStake`: a provider with
 /// `STAKE_WEIGHT_CAP × MinStake` or more is accepted at the full stake weight.
 pub const STAKE_WEIGHT_CAP: u32 = 10;
