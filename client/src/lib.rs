@@ -277,14 +277,18 @@ pub fn describe_dispatch_error(error: &DispatchError) -> String {
 	if let DispatchError::Module(module) = error {
 		let index = Some(module.index as usize);
 		let bytes = &mut &module.error[..];
-		let named: Option<(&str, &'static str)> = if index == pallet_index::<xmbl_runtime::Balances>() {
-			pallet_balances::Error::<Runtime>::decode(bytes).ok().map(|e| ("Balances", e.into()))
+		let named = if index == pallet_index::<xmbl_runtime::Balances>() {
+			pallet_balances::Error::<Runtime>::decode(bytes)
+				.ok()
+				.map(|e| (pallet_name::<xmbl_runtime::Balances>(), <&str>::from(e)))
 		} else if index == pallet_index::<xmbl_runtime::Providers>() {
-			pallet_xmbl_providers::Error::<Runtime>::decode(bytes).ok().map(|e| ("Providers", e.into()))
+			pallet_xmbl_providers::Error::<Runtime>::decode(bytes)
+				.ok()
+				.map(|e| (pallet_name::<xmbl_runtime::Providers>(), <&str>::from(e)))
 		} else {
 			None
 		};
-		if let Some((pallet, name)) = named {
+		if let Some((Some(pallet), name)) = named {
 			return format!("{pallet}.{name}");
 		}
 	}
@@ -294,6 +298,11 @@ pub fn describe_dispatch_error(error: &DispatchError) -> String {
 /// The index of pallet `P` in the runtime.
 fn pallet_index<P: 'static>() -> Option<usize> {
 	<Runtime as frame_system::Config>::PalletInfo::index::<P>()
+}
+
+/// The name of pallet `P` in the runtime.
+fn pallet_name<P: 'static>() -> Option<&'static str> {
+	<Runtime as frame_system::Config>::PalletInfo::name::<P>()
 }
 
 /// Free, reserved (held) and frozen balance of an account, in planck.
