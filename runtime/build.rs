@@ -1,3 +1,6 @@
+#[cfg(feature = "std")]
+include!("src/token.rs");
+
 fn main() {
 	#[cfg(feature = "std")]
 	{
@@ -6,6 +9,10 @@ fn main() {
 		// script only, because other crates' WASM builds must not look in our workspace.
 		let workspace = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
 		std::env::set_var("WASM_BUILD_WORKSPACE_HINT", workspace);
-		substrate_wasm_builder::WasmBuilder::build_using_defaults();
+		// The metadata hash (RFC-0078) is computed from the built WASM and compiled into
+		// it, so that `CheckMetadataHash` can check what signers committed to.
+		substrate_wasm_builder::WasmBuilder::init_with_defaults()
+			.enable_metadata_hash(TOKEN_SYMBOL, TOKEN_DECIMALS)
+			.build();
 	}
 }

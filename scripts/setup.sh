@@ -1,37 +1,55 @@
 #!/usr/bin/env bash
-# Install what building and testing XMBL needs and is missing on this machine:
-# the rustup targets and components, the Debian packages the build uses, and the
-# npm packages of the polkadot.js compatibility test. Safe to run again.
+# Install what building and testing XMBL needs and is missing on this machine: the
+# Debian packages the build uses, and the npm packages of the JS compatibility tests.
+# The Rust toolchain, its components and targets come from rust-toolchain.toml:
+# rustup installs them on first use. Safe to run again.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-need_rustup=()
-installed_targets=$(rustup target list --installed)
-for target in wasm32v1-none wasm32-wasip1; do
-	grep -qx "$target" <<<"$installed_targets" || need_rustup+=("$target")
-done
-if [ ${#need_rustup[@]} -gt 0 ]; then
-	rustup target add "${need_rustup[@]}"
-fi
-rustup component list --installed | grep -q '^rust-src' || rustup component add rust-src
-
-# A C/C++ compiler (binaryen, secp256k1), protoc (litep2p), make, git, and Node.js
-# for the polkadot.js test.
+# C/C++ compilers and make (binaryen, secp256k1, vendored OpenSSL, which also needs
+# perl), protoc (litep2p), pkg-config, git, curl, certificates, and Node.js with npm
+# for the JS tests.
+debian_packages=(
+	build-essential g++ make perl pkg-config protobuf-compiler git curl ca-certificates
+)
 missing_packages=()
-command -v cc >/dev/null || missing_packages+=(build-essential)
-command -v c++ >/dev/null || missing_packages+=(g++)
-command -v make >/dev/null || missing_packages+=(make)
-command -v protoc >/dev/null || missing_packages+=(protobuf-compiler)
-command -v git >/dev/null || missing_packages+=(git)
+for package in "${debian_packages[@]}"; do
+	dpkg -s "$package" >/dev/null 2>&1 || missing_packages+=("$package")
+done
+# Node.js from NodeSource ships npm and conflicts with Debian's npm package: ask for
+# the packages only when the commands are missing.
 command -v node >/dev/null || missing_packages+=(nodejs)
 command -v npm >/dev/null || missing_packages+=(npm)
 if [ ${#missing_packages[@]} -gt 0 ]; then
-	sudo_cmd=()
-	[ "$(id -u)" -eq 0 ] || sudo_cmd=(sudo)
-	"${sudo_cmd[@]}" apt-get update
-	DEBIAN_FRONTEND=noninteractive "${sudo_cmd[@]}" apt-get install -y --no-install-recommends "${missing_packages[@]}"
+	as_root=()
+	if [ "$(id -u)" -ne 0 ]; then
+		if ! command -v sudo >/dev/null; then
+			echo "error: missing Debian packages (${missing_packages[*]}); run as root or install sudo" >&2
+			exit 1
+		fi
+		as_root=(sudo)
+	fi
+	echo "installing ${missing_packages[*]}"
+	"${as_root[@]}" apt-get update
+	DEBIAN_FRONTEND=noninteractive "${as_root[@]}" apt-get install -y --no-install-recommends \
+		"${missing_packages[@]}"
 fi
 
-if [ ! -d tests/polkadot-js/node_modules ]; then
-	(cd tests/polkadot-js && npm ci --no-audit --no-fund)
+# The JS tests run on Node.js 20.10 or newer (global WebSocket behind a flag, node:test).
+node_version=$(node --version)
+node_major=${node_version#v}
+node_major=${node_major%%.*}
+node_minor=${node_version#v*.}
+node_minor=${node_minor%%.*}
+if [ "$node_major" -lt 20 ] || { [ "$node_major" -eq 20 ] && [ "$node_minor" -lt 10 ]; }; then
+	echo "error: Node.js $node_version is too old: the JS tests need 20.10 or newer" >&2
+	exit 1
+fi
+
+# Reinstall the npm packages whenever package-lock.json differs from the one they were
+# installed from (kept inside node_modules).
+js_dir=tests/polkadot-js
+if ! cmp -s "$js_dir/package-lock.json" "$js_dir/node_modules/.installed-package-lock.json"; then
+	(cd "$js_dir" && npm ci --no-audit --no-fund)
+	cp "$js_dir/package-lock.json" "$js_dir/node_modules/.installed-package-lock.json"
 fi

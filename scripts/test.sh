@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The README's second command: every test. Pallet and engine unit tests, the
 # end-to-end tests that start real xmbl-node processes on loopback, and the
-# polkadot.js compatibility test.
+# polkadot.js and polkadot-api compatibility tests against a real dev node.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/env.sh
@@ -10,4 +10,8 @@ scripts/setup.sh
 # reuses every compiled crate instead of building a second set.
 build_workspace
 cargo test --locked --workspace
+cargo build --locked -p xmbl-merkle --no-default-features --target wasm32v1-none
+# The pallet's benchmarks, run once each as tests (compiles only the pallet with the feature).
+cargo test --locked -p pallet-xmbl-providers --features runtime-benchmarks
+# Both JS test files start their own `xmbl-node --dev` ($XMBL_NODE, from scripts/env.sh).
 (cd tests/polkadot-js && npm test)

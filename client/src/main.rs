@@ -1,26 +1,96 @@
-//! `xmbl`: the XMBL command-line client. Every command prints one JSON object.
+//! `xmbl`: the XMBL command-line client. Every command prints one JSON object on
+//! stdout; progress goes to stderr; errors are one JSON object on stderr and a
+//! distinct exit code.
 
-use anyhow::{bail, Context, Result};
-use clap::{Args, Parser, Subcommand, ValueEnum};
-use polkadot_sdk::sp_core::{crypto::Ss58Codec, Pair};
+use clap::{Parser, Subcommand, ValueEnum};
+use polkadot_sdk::sp_core::{crypto::Ss58Codec, sr25519, Pair};
 use serde_json::{json, Value};
-use xmbl_client::{account, format_amount, parse_amount, signer, Chain, Finalized};
+use std::{path::PathBuf, process::ExitCode, time::Duration};
+use xmbl_client::{
+	account, format_amount, parse_amount, signer, Chain, ClientError, Progress, Submitted, Wait,
+};
 use xmbl_primitives::{Capacity, ProviderRoles};
-use xmbl_runtime::{RuntimeCall, RuntimeEvent};
+use xmbl_runtime::{AccountId, Balance, Runtime, RuntimeCall};
+
+const EXIT_HELP: &str = "\
+Exit codes:
+  0  success
+  1  any other failure (no such provider record, an undecodable reply)
+  2  usage: a bad argument (amount, account, secret, URL), checked before connecting
+  3  the chain refused: invalid transaction, failed call, or another runtime version
+  4  the node is unreachable
+  5  timed out waiting for the transaction (its hash is in the error)
+
+Environment:
+  XMBL_URL   node to talk to (as --url)
+  XMBL_SURI  secret URI of the signer (as --suri); prefer it or --suri-file to
+             --suri, which other users of the machine can read in the process list
+
+Examples:
+  xmbl balance treasury
+  xmbl --suri-file ~/.xmbl/alice.suri transfer 5DAAnrj7VHTznn2AWBemMuyBwZWs6FNFjdyVXUeYum3PTXFy 1.5
+  XMBL_SURI=//Dave xmbl provider register --roles both --stake 250 \\
+      --bytes 1073741824 --slots 2 --endpoint http://203.0.113.7:30400
+  xmbl --suri-file ~/.xmbl/dave.suri provider update --endpoint https://node.example.org
+  xmbl --wait in-block --suri-file key provider bond-extra 50";
 
 #[derive(Parser)]
-#[command(name = "xmbl", version, about = "Command-line client of an XMBL chain")]
+#[command(name = "xmbl", version, about = "Command-line client of an XMBL chain", after_help = EXIT_HELP)]
 struct Cli {
-	/// JSON-RPC endpoint of any node.
-	#[arg(long, global = true, default_value = "ws://127.0.0.1:9944")]
+	/// JSON-RPC WebSocket endpoint of any node (ws:// or wss://).
+	#[arg(long, global = true, env = "XMBL_URL", default_value = "ws://127.0.0.1:9944")]
 	url: String,
 
-	/// Secret URI of the signing account (//Alice, a mnemonic or a hex seed).
-	#[arg(long, global = true, default_value = "//Alice")]
-	suri: String,
+	/// Secret URI of the signing account (//Alice, a mnemonic or a 0x hex seed). On a
+	/// development chain it defaults to //Alice; elsewhere it must be given.
+	#[arg(
+		long,
+		global = true,
+		env = "XMBL_SURI",
+		hide_env_values = true,
+		conflicts_with = "suri_file"
+	)]
+	suri: Option<String>,
+
+	/// File holding the signer's secret URI (first line).
+	#[arg(long, global = true, value_name = "PATH")]
+	suri_file: Option<PathBuf>,
+
+	/// How far to follow a transaction before returning.
+	#[arg(long, global = true, value_enum, default_value_t = WaitFor::Finalized)]
+	wait: WaitFor,
+
+	/// Sign with this nonce instead of the account's next one (to replace a pending
+	/// transaction).
+	#[arg(long, global = true)]
+	nonce: Option<u32>,
+
+	/// Seconds to wait for the transaction to reach `--wait`.
+	#[arg(long, global = true, value_name = "SECONDS", default_value_t = 90, value_parser = clap::value_parser!(u64).range(1..=3600))]
+	timeout: u64,
 
 	#[command(subcommand)]
 	command: Command,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum WaitFor {
+	/// Return once the node accepted the transaction into its pool.
+	None,
+	/// Return once it is in a block (may still be reorganised away).
+	InBlock,
+	/// Return once its block is final.
+	Finalized,
+}
+
+impl From<WaitFor> for Wait {
+	fn from(wait: WaitFor) -> Self {
+		match wait {
+			WaitFor::None => Wait::None,
+			WaitFor::InBlock => Wait::InBlock,
+			WaitFor::Finalized => Wait::Finalized,
+		}
+	}
 }
 
 #[derive(Subcommand)]
@@ -28,10 +98,18 @@ enum Command {
 	/// Provider registration, stake and unbonding.
 	#[command(subcommand)]
 	Provider(ProviderCommand),
-	/// Free and held balance of an account (the signer's by default).
+	/// Free, held and frozen balance of an account (the signer's by default).
 	Balance {
 		/// SS58 address, secret URI, or `treasury`.
 		account: Option<String>,
+	},
+	/// Send XMBL from the signer to another account, keeping the signer's account alive.
+	Transfer {
+		/// SS58 address or secret URI of the recipient.
+		to: String,
+		/// XMBL to send.
+		#[arg(value_parser = amount)]
+		amount: Balance,
 	},
 }
 
@@ -39,18 +117,40 @@ enum Command {
 enum ProviderCommand {
 	/// Register the signer as a provider, holding its stake.
 	Register {
+		/// What the provider offers.
 		#[arg(long, value_enum)]
 		roles: Roles,
-		/// Stake in XMBL.
+		/// Stake in XMBL, held from the signer's balance (at least the chain's minimum).
+		#[arg(long, value_parser = amount)]
+		stake: Balance,
+		/// Declared shard storage in bytes.
+		#[arg(long, default_value_t = 0)]
+		bytes: u64,
+		/// Declared concurrent compute slots.
+		#[arg(long, default_value_t = 0)]
+		slots: u32,
+		/// URL where clients reach the provider's node (http://, https://, ws:// or wss://).
 		#[arg(long)]
-		stake: String,
-		#[command(flatten)]
-		offer: Offer,
+		endpoint: String,
 	},
-	/// Change the declared capacity and endpoint.
+	/// Change the declared capacity or endpoint; only the options given change.
+	#[command(group = clap::ArgGroup::new("change").required(true).multiple(true))]
 	Update {
-		#[command(flatten)]
-		offer: Offer,
+		/// New declared shard storage in bytes.
+		#[arg(long, group = "change")]
+		bytes: Option<u64>,
+		/// New declared concurrent compute slots.
+		#[arg(long, group = "change")]
+		slots: Option<u32>,
+		/// New endpoint URL.
+		#[arg(long, group = "change")]
+		endpoint: Option<String>,
+	},
+	/// Add to the signer's stake.
+	BondExtra {
+		/// XMBL to add to the stake.
+		#[arg(value_parser = amount)]
+		amount: Balance,
 	},
 	/// Stop taking new work and start the unbonding period.
 	Unbond,
@@ -61,26 +161,6 @@ enum ProviderCommand {
 		/// SS58 address or secret URI.
 		account: Option<String>,
 	},
-}
-
-/// What a provider declares: its capacity and where it is reached.
-#[derive(Args)]
-struct Offer {
-	/// Declared shard storage in bytes.
-	#[arg(long, default_value_t = 0)]
-	bytes: u64,
-	/// Declared concurrent compute slots.
-	#[arg(long, default_value_t = 0)]
-	slots: u32,
-	/// Where clients reach the provider's node.
-	#[arg(long)]
-	endpoint: String,
-}
-
-impl Offer {
-	fn capacity(&self) -> Capacity {
-		Capacity { bytes: self.bytes, compute_slots: self.slots }
-	}
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -100,94 +180,301 @@ impl From<Roles> for ProviderRoles {
 	}
 }
 
-fn main() {
+/// clap parser for XMBL amounts, so that a bad amount is a usage error.
+fn amount(text: &str) -> Result<Balance, String> {
+	parse_amount(text).map_err(|error| error.to_string())
+}
+
+/// An endpoint as the pallet takes it; too long is a usage error.
+fn endpoint(text: String) -> Result<pallet_xmbl_providers::EndpointOf<Runtime>, CliError> {
+	let max = <<Runtime as pallet_xmbl_providers::Config>::MaxEndpointLen as polkadot_sdk::frame_support::traits::Get<u32>>::get();
+	text.into_bytes().try_into().map_err(|_| {
+		CliError::Usage(format!("the endpoint is longer than the chain's limit of {max} bytes"))
+	})
+}
+
+/// A failure, with the exit code it maps to.
+#[derive(Debug)]
+enum CliError {
+	Usage(String),
+	Client(ClientError),
+	Other(String),
+}
+
+impl From<ClientError> for CliError {
+	fn from(error: ClientError) -> Self {
+		CliError::Client(error)
+	}
+}
+
+impl CliError {
+	fn exit_code(&self) -> u8 {
+		match self {
+			CliError::Usage(_) => 2,
+			CliError::Client(error) => match error {
+				ClientError::Invalid { .. }
+				| ClientError::NotIncluded { .. }
+				| ClientError::Dispatch { .. }
+				| ClientError::RuntimeMismatch { .. }
+				| ClientError::Rpc { .. } => 3,
+				ClientError::BadUrl(_)
+				| ClientError::BadAccount(_)
+				| ClientError::BadSecret
+				| ClientError::BadAmount(_) => 2,
+				ClientError::Unreachable { .. } => 4,
+				ClientError::Timeout { .. } => 5,
+				_ => 1,
+			},
+			CliError::Other(_) => 1,
+		}
+	}
+
+	/// `{"error": {"kind": .., "message": .., ...}}`.
+	fn to_json(&self) -> Value {
+		let (kind, extra) = match self {
+			CliError::Usage(_) => ("usage", json!({})),
+			CliError::Client(_) if self.exit_code() == 2 => ("usage", json!({})),
+			CliError::Other(_) => ("failure", json!({})),
+			CliError::Client(error) => match error {
+				ClientError::Dispatch { tx_hash, block_hash, error } => (
+					"dispatch",
+					json!({
+						"tx_hash": format!("{tx_hash:?}"),
+						"block_hash": format!("{block_hash:?}"),
+						"name": error.name,
+						"description": error.description,
+					}),
+				),
+				ClientError::Invalid { tx_hash, reason } => {
+					("invalid", json!({ "tx_hash": format!("{tx_hash:?}"), "reason": reason }))
+				},
+				ClientError::NotIncluded { tx_hash, reason } => {
+					("not_included", json!({ "tx_hash": format!("{tx_hash:?}"), "reason": reason }))
+				},
+				ClientError::Timeout { tx_hash, waited, last_status } => (
+					"timeout",
+					json!({
+						"tx_hash": format!("{tx_hash:?}"),
+						"waited_seconds": waited.as_secs(),
+						"last_status": last_status,
+					}),
+				),
+				ClientError::RuntimeMismatch { client, node } => {
+					("runtime_mismatch", json!({ "client": client, "node": node }))
+				},
+				ClientError::Unreachable { url, .. } => ("unreachable", json!({ "url": url })),
+				ClientError::Rpc { method, code, .. } => {
+					("rpc", json!({ "method": method, "code": code }))
+				},
+				_ => ("failure", json!({})),
+			},
+		};
+		let mut error = json!({ "kind": kind, "message": self.to_string() });
+		if let (Some(error), Value::Object(extra)) = (error.as_object_mut(), extra) {
+			error.extend(extra);
+		}
+		json!({ "error": error })
+	}
+}
+
+impl std::fmt::Display for CliError {
+	fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+		match self {
+			CliError::Usage(message) | CliError::Other(message) => f.write_str(message),
+			CliError::Client(error) => write!(f, "{error}"),
+		}
+	}
+}
+
+#[tokio::main]
+async fn main() -> ExitCode {
 	let cli = Cli::parse();
-	match run(cli) {
-		Ok(output) => println!("{output}"),
+	match run(cli).await {
+		Ok(output) => {
+			println!("{output}");
+			ExitCode::SUCCESS
+		},
 		Err(error) => {
-			eprintln!("error: {error:#}");
-			std::process::exit(1);
+			eprintln!("{}", error.to_json());
+			ExitCode::from(error.exit_code())
 		},
 	}
 }
 
-fn run(cli: Cli) -> Result<Value> {
-	let chain = Chain::connect(&cli.url)?;
-	let key = || signer(&cli.suri);
-	let account_or_signer = |text: Option<String>| -> Result<_> {
-		Ok(match text {
-			Some(text) => account(&text)?,
-			None => key()?.public().into(),
-		})
+/// The signer's secret URI as given, if any: `--suri`/`XMBL_SURI` or `--suri-file`.
+fn given_suri(cli: &Cli) -> Result<Option<String>, CliError> {
+	if let Some(path) = &cli.suri_file {
+		let text = std::fs::read_to_string(path).map_err(|error| {
+			CliError::Usage(format!("cannot read --suri-file {}: {error}", path.display()))
+		})?;
+		let suri = text.lines().next().unwrap_or_default().trim().to_owned();
+		if suri.is_empty() {
+			return Err(CliError::Usage(format!("--suri-file {} is empty", path.display())));
+		}
+		return Ok(Some(suri));
+	}
+	Ok(cli.suri.clone())
+}
+
+/// The signing key: the one given, or //Alice on a development chain only.
+async fn signing_key(chain: &Chain, suri: Option<&str>) -> Result<sr25519::Pair, CliError> {
+	match suri {
+		Some(suri) => Ok(signer(suri)?),
+		None if chain.is_development().await? => Ok(signer("//Alice")?),
+		None => Err(CliError::Usage(
+			"no signer: give --suri-file, XMBL_SURI or --suri (//Alice is the default on development chains only)"
+				.into(),
+		)),
+	}
+}
+
+async fn run(cli: Cli) -> Result<Value, CliError> {
+	let suri = given_suri(&cli)?;
+	// Everything that can be checked without the node is checked before connecting.
+	if let Some(suri) = &suri {
+		signer(suri)?;
+	}
+	let call = match &cli.command {
+		Command::Balance { .. } | Command::Provider(ProviderCommand::Show { .. }) => None,
+		Command::Provider(command) => Some(provider_call(command)?),
+		Command::Transfer { to, amount } => {
+			Some(RuntimeCall::Balances(polkadot_sdk::pallet_balances::Call::transfer_keep_alive {
+				dest: account(to)?.into(),
+				value: *amount,
+			}))
+		},
 	};
-	use pallet_xmbl_providers::Call as Providers;
-	let call = match cli.command {
-		Command::Balance { account } => {
-			let who = account_or_signer(account)?;
-			let balances = chain.account(&who)?;
-			return Ok(json!({
+
+	let chain = Chain::connect(&cli.url).await?;
+	let who = |text: &Option<String>| -> Result<Option<AccountId>, CliError> {
+		text.as_deref().map(account).transpose().map_err(Into::into)
+	};
+	let signer_account = || async {
+		Ok::<AccountId, CliError>(signing_key(&chain, suri.as_deref()).await?.public().into())
+	};
+
+	match (&cli.command, call) {
+		(Command::Balance { account }, _) => {
+			let who = match who(account)? {
+				Some(who) => who,
+				None => signer_account().await?,
+			};
+			let balances = chain.account(&who).await?;
+			Ok(json!({
 				"account": who.to_ss58check(),
 				"free": format_amount(balances.free),
 				"held": format_amount(balances.reserved),
 				"frozen": format_amount(balances.frozen),
-			}));
+			}))
 		},
-		Command::Provider(ProviderCommand::Show { account }) => {
-			let who = account_or_signer(account)?;
-			let Some(record) = chain.provider(&who)? else {
-				bail!("{} is not a registered provider", who.to_ss58check());
+		(Command::Provider(ProviderCommand::Show { account }), _) => {
+			let who = match who(account)? {
+				Some(who) => who,
+				None => signer_account().await?,
 			};
-			let status = match record.status {
-				pallet_xmbl_providers::ProviderStatus::Active => json!("active"),
-				pallet_xmbl_providers::ProviderStatus::Unbonding { unlock_at } =>
-					json!({ "unbonding": { "unlock_at": unlock_at } }),
+			let Some(record) = chain.provider(&who).await? else {
+				return Err(CliError::Other(format!(
+					"{} is not a registered provider",
+					who.to_ss58check()
+				)));
 			};
-			return Ok(json!({
-				"account": who.to_ss58check(),
-				"roles": format!("{:?}", record.roles),
-				"stake": format_amount(record.stake),
-				"capacity": { "bytes": record.capacity.bytes, "slots": record.capacity.compute_slots },
-				"used": { "bytes": record.used.bytes, "slots": record.used.compute_slots },
-				"endpoint": String::from_utf8_lossy(&record.endpoint),
-				"live_assignments": record.live_assignments,
-				"slashes": record.slashes,
-				"successes": record.successes,
-				"status": status,
-			}));
+			Ok(provider_json(&who, &record))
 		},
-		Command::Provider(ProviderCommand::Register { roles, stake, offer }) => Providers::register {
-			roles: roles.into(),
-			stake: parse_amount(&stake)?,
-			capacity: offer.capacity(),
-			endpoint: offer.endpoint.into_bytes(),
+		(_, Some(call)) => {
+			let key = signing_key(&chain, suri.as_deref()).await?;
+			let submitted = chain
+				.submit(
+					&key,
+					call,
+					cli.nonce,
+					cli.wait.into(),
+					Duration::from_secs(cli.timeout),
+					report_progress,
+				)
+				.await?;
+			Ok(submitted_json(&chain, &submitted))
 		},
-		Command::Provider(ProviderCommand::Update { offer }) => Providers::update {
-			capacity: offer.capacity(),
-			endpoint: offer.endpoint.into_bytes(),
-		},
-		Command::Provider(ProviderCommand::Unbond) => Providers::unbond {},
-		Command::Provider(ProviderCommand::Withdraw) => Providers::withdraw {},
-	};
-	let finalized = chain
-		.submit(&key()?, RuntimeCall::Providers(call))
-		.context("submitting the transaction")?;
-	Ok(report(&finalized))
+		(_, None) => unreachable!("every other command builds a call"),
+	}
 }
 
-/// The block and this pallet's events of a finalized transaction.
-fn report(finalized: &Finalized) -> Value {
-	let events: Vec<Value> = finalized
-		.events
-		.iter()
-		.filter_map(|event| match event {
-			RuntimeEvent::Providers(event) =>
-				Some(json!(format!("{event:?}").trim_start_matches("Event::"))),
-			_ => None,
-		})
-		.collect();
+/// The call a provider command makes.
+fn provider_call(command: &ProviderCommand) -> Result<RuntimeCall, CliError> {
+	use pallet_xmbl_providers::Call as Providers;
+	let call = match command {
+		ProviderCommand::Register { roles, stake, bytes, slots, endpoint: url } => {
+			Providers::register {
+				roles: (*roles).into(),
+				stake: *stake,
+				capacity: Capacity { bytes: *bytes, compute_slots: *slots },
+				endpoint: endpoint(url.clone())?,
+			}
+		},
+		ProviderCommand::Update { bytes, slots, endpoint: url } => Providers::update {
+			bytes: *bytes,
+			compute_slots: *slots,
+			endpoint: url.clone().map(endpoint).transpose()?,
+		},
+		ProviderCommand::BondExtra { amount } => Providers::bond_extra { amount: *amount },
+		ProviderCommand::Unbond => Providers::unbond {},
+		ProviderCommand::Withdraw => Providers::withdraw {},
+		ProviderCommand::Show { .. } => unreachable!("show reads, it makes no call"),
+	};
+	Ok(RuntimeCall::Providers(call))
+}
+
+/// Each step of the transaction, on stderr.
+fn report_progress(progress: &Progress) {
+	match progress {
+		Progress::Submitted { tx_hash } => eprintln!("transaction {tx_hash:?} submitted"),
+		Progress::Future => eprintln!("waiting in the pool for an earlier nonce"),
+		Progress::Ready => eprintln!("ready in the pool"),
+		Progress::Broadcast => eprintln!("broadcast to peers"),
+		Progress::InBlock { block_hash } => eprintln!("in block {block_hash:?}"),
+		Progress::Retracted { block_hash } => {
+			eprintln!("block {block_hash:?} retracted, back in the pool")
+		},
+		Progress::Finalized { block_hash } => eprintln!("finalized in block {block_hash:?}"),
+	}
+}
+
+fn submitted_json(chain: &Chain, submitted: &Submitted) -> Value {
+	let mut output = json!({ "tx_hash": format!("{:?}", submitted.tx_hash) });
+	if let Some(included) = &submitted.included {
+		output["block"] = json!(included.block_number);
+		output["block_hash"] = json!(format!("{:?}", included.block_hash));
+		output["finalized"] = json!(included.finalized);
+		output["events"] =
+			included.events.iter().map(|event| chain.metadata().event_json(event)).collect();
+	}
+	output
+}
+
+fn provider_json(
+	who: &AccountId,
+	record: &pallet_xmbl_providers::ProviderRecord<Runtime>,
+) -> Value {
+	let status = match record.status {
+		pallet_xmbl_providers::ProviderStatus::Active => json!("active"),
+		pallet_xmbl_providers::ProviderStatus::Unbonding { unlock_at } => {
+			json!({ "unbonding": { "unlock_at": unlock_at } })
+		},
+	};
+	let roles = match record.roles {
+		ProviderRoles::Storage => "storage",
+		ProviderRoles::Compute => "compute",
+		ProviderRoles::StorageAndCompute => "both",
+	};
 	json!({
-		"block": finalized.block_number,
-		"block_hash": format!("{:?}", finalized.block_hash),
-		"events": events,
+		"account": who.to_ss58check(),
+		"roles": roles,
+		"stake": format_amount(record.stake),
+		"capacity": { "bytes": record.capacity.bytes, "slots": record.capacity.compute_slots },
+		"used": { "bytes": record.used.bytes, "slots": record.used.compute_slots },
+		"endpoint": String::from_utf8_lossy(&record.endpoint),
+		"live_assignments": record.live_assignments,
+		"slashes": record.slashes,
+		"successes": record.successes,
+		"status": status,
 	})
 }

@@ -2,16 +2,20 @@
 //! authoring and the GRANDPA voter.
 
 use polkadot_sdk::{
-	sc_basic_authorship, sc_client_api::BlockBackend, sc_consensus,
+	sc_basic_authorship,
+	sc_client_api::BlockBackend,
+	sc_consensus,
 	sc_consensus_aura::{self, ImportQueueParams, SlotProportion, StartAuraParams},
 	sc_consensus_grandpa::{self, SharedVoterState},
 	sc_executor::WasmExecutor,
 	sc_network,
 	sc_service::{self, error::Error as ServiceError, Configuration, TaskManager, WarpSyncConfig},
 	sc_telemetry::{Telemetry, TelemetryWorker},
-	sc_transaction_pool, sc_transaction_pool_api::OffchainTransactionPoolFactory,
+	sc_transaction_pool,
+	sc_transaction_pool_api::OffchainTransactionPoolFactory,
 	sp_consensus_aura::{self, sr25519::AuthorityPair as AuraPair},
-	sp_io, sp_runtime::traits::Block as BlockT,
+	sp_io,
+	sp_runtime::traits::Block as BlockT,
 	sp_timestamp,
 };
 use std::{sync::Arc, time::Duration};

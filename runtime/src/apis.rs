@@ -6,7 +6,8 @@ use polkadot_sdk::{
 		genesis_builder_helper::{build_state, get_preset},
 		weights::Weight,
 	},
-	pallet_aura,
+	frame_system_rpc_runtime_api, pallet_aura, pallet_transaction_payment,
+	pallet_transaction_payment_rpc_runtime_api,
 	sp_api::{self, impl_runtime_apis},
 	sp_block_builder, sp_consensus_aura,
 	sp_consensus_aura::sr25519::AuthorityId as AuraId,
@@ -22,14 +23,12 @@ use polkadot_sdk::{
 	},
 	sp_session, sp_transaction_pool,
 	sp_version::RuntimeVersion,
-	frame_system_rpc_runtime_api, pallet_transaction_payment,
-	pallet_transaction_payment_rpc_runtime_api,
 };
 
 use crate::{
 	genesis_config_presets, opaque, AccountId, Aura, Balance, Block, Executive, Grandpa,
-	InherentDataExt, Nonce, Runtime, RuntimeCall, RuntimeGenesisConfig, System,
-	TransactionPayment, VERSION,
+	InherentDataExt, Nonce, Runtime, RuntimeCall, RuntimeGenesisConfig, System, TransactionPayment,
+	VERSION,
 };
 
 impl_runtime_apis! {

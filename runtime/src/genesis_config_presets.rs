@@ -13,8 +13,8 @@ use polkadot_sdk::{
 	sp_genesis_builder::{self, PresetId},
 	sp_keyring::{Ed25519Keyring, Sr25519Keyring},
 };
-use xmbl_primitives::{Capacity, ProviderRoles};
 use serde_json::Value;
+use xmbl_primitives::{Capacity, ProviderRoles};
 
 /// What each endowed dev account starts with: one million XMBL.
 pub const ENDOWMENT: crate::Balance = 1_000_000 * UNIT;
@@ -28,7 +28,10 @@ pub const GENESIS_PROVIDER_CAPACITY: Capacity =
 
 /// A validator's node that is also a storage and compute provider, reached at
 /// `endpoint`.
-fn provider(account: Sr25519Keyring, endpoint: &str) -> (AccountId, ProviderRoles, crate::Balance, Capacity, Vec<u8>) {
+fn provider(
+	account: Sr25519Keyring,
+	endpoint: &str,
+) -> (AccountId, ProviderRoles, crate::Balance, Capacity, Vec<u8>) {
 	(
 		account.to_account_id(),
 		ProviderRoles::StorageAndCompute,

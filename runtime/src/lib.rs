@@ -22,16 +22,18 @@ use alloc::vec::Vec;
 mod benchmarks;
 
 pub mod apis;
-pub mod weights;
 pub mod configs;
 pub mod genesis_config_presets;
+#[cfg(test)]
+mod tests;
+pub mod weights;
 
 use polkadot_sdk::{
-	pallet_aura, pallet_authorship, pallet_balances, pallet_grandpa, pallet_sudo,
-	pallet_timestamp, pallet_transaction_payment,
+	frame_metadata_hash_extension, pallet_aura, pallet_authorship, pallet_balances, pallet_grandpa,
+	pallet_sudo, pallet_timestamp, pallet_transaction_payment,
 	sp_runtime::{
 		generic, impl_opaque_keys,
-		traits::{BlakeTwo256, IdentifyAccount, Verify},
+		traits::{BlakeTwo256, IdentifyAccount, TransactionExtension, Verify},
 		MultiAddress, MultiSignature,
 	},
 	sp_version::RuntimeVersion,
@@ -89,9 +91,8 @@ pub const MICRO_UNIT: Balance = UNIT / 1_000_000;
 /// The smallest balance an account may hold.
 pub const EXISTENTIAL_DEPOSIT: Balance = MILLI_UNIT;
 
-/// Token symbol and decimals, as advertised in the chain spec's properties.
-pub const TOKEN_SYMBOL: &str = "XMBL";
-pub const TOKEN_DECIMALS: u8 = 12;
+// Token symbol and decimals, shared with build.rs (the metadata hash commits to them).
+include!("token.rs");
 /// SS58 address prefix: 42, the generic Substrate prefix, so dev accounts keep the
 /// addresses every wallet and tool already knows.
 pub const SS58_PREFIX: u16 = 42;
@@ -121,6 +122,10 @@ pub type Header = generic::Header<BlockNumber, BlakeTwo256>;
 /// Block.
 pub type Block = generic::Block<Header, UncheckedExtrinsic>;
 /// The extensions every signed transaction carries, in order.
+///
+/// `CheckMetadataHash` lets a signer commit to the metadata it encoded the call with
+/// (RFC-0078): with the hash enabled, a transaction signed against other metadata
+/// fails its signature check instead of dispatching a different call.
 pub type TxExtension = (
 	frame_system::AuthorizeCall<Runtime>,
 	frame_system::CheckNonZeroSender<Runtime>,
@@ -131,8 +136,54 @@ pub type TxExtension = (
 	frame_system::CheckNonce<Runtime>,
 	frame_system::CheckWeight<Runtime>,
 	pallet_transaction_payment::ChargeTransactionPayment<Runtime>,
+	frame_metadata_hash_extension::CheckMetadataHash<Runtime>,
 	frame_system::WeightReclaim<Runtime>,
 );
+/// What a signer signs besides the call and the extensions' own bytes: the values
+/// the runtime fills in from its state (versions, genesis and era block hashes,
+/// metadata hash).
+pub type TxImplicit = <TxExtension as TransactionExtension<RuntimeCall>>::Implicit;
+
+/// The extensions of a signed transaction with the metadata hash enabled.
+///
+/// Off-chain signers (the `xmbl` client, provider nodes) build transactions with
+/// this function and [`tx_implicit`], so that a change to [`TxExtension`] fails to
+/// compile here instead of producing transactions the runtime rejects.
+pub fn tx_extension(nonce: Nonce, tip: Balance, era: generic::Era) -> TxExtension {
+	(
+		frame_system::AuthorizeCall::new(),
+		frame_system::CheckNonZeroSender::new(),
+		frame_system::CheckSpecVersion::new(),
+		frame_system::CheckTxVersion::new(),
+		frame_system::CheckGenesis::new(),
+		frame_system::CheckEra::from(era),
+		frame_system::CheckNonce::from(nonce),
+		frame_system::CheckWeight::new(),
+		pallet_transaction_payment::ChargeTransactionPayment::from(tip),
+		frame_metadata_hash_extension::CheckMetadataHash::new(true),
+		frame_system::WeightReclaim::new(),
+	)
+}
+
+/// The implicit part of what [`tx_extension`]'s transactions sign, for this runtime
+/// version: `era_block` is the hash of the block the era starts at (the genesis
+/// hash for an immortal era) and `metadata_hash` the RFC-0078 digest of this
+/// runtime's metadata.
+pub fn tx_implicit(genesis: Hash, era_block: Hash, metadata_hash: [u8; 32]) -> TxImplicit {
+	(
+		(),
+		(),
+		VERSION.spec_version,
+		VERSION.transaction_version,
+		genesis,
+		era_block,
+		(),
+		(),
+		(),
+		Some(metadata_hash),
+		(),
+	)
+}
 /// An extrinsic as the runtime decodes it.
 pub type UncheckedExtrinsic =
 	generic::UncheckedExtrinsic<Address, RuntimeCall, Signature, TxExtension>;

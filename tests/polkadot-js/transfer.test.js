@@ -1,76 +1,37 @@
 // @polkadot/api, straight from the npm registry, against a real `xmbl-node --dev`:
-// it reads the metadata with no custom types and sends a transfer signed by //Alice
-// that is included and finalized.
+// it reads the metadata with no custom types, decodes the providers pallet's storage,
+// and sends a transfer signed by //Alice that is included and finalized.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
-import { tmpdir, homedir } from 'node:os';
-import { join } from 'node:path';
 import { ApiPromise, WsProvider } from '@polkadot/api';
 import { Keyring } from '@polkadot/keyring';
+import { startDevNode } from './dev-node.js';
 
-const NODE = process.env.XMBL_NODE
-  ?? join(process.env.CARGO_TARGET_DIR ?? join(homedir(), '.cache/xmbl/target'), 'debug/xmbl-node');
-
-function freePort () {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address();
-      server.close(() => resolve(port));
-    });
-  });
-}
+// Every hook and test fails after this long instead of waiting forever.
+const TIMEOUT_MS = 120_000;
 
 let node;
-let basePath;
 let api;
-let log = '';
 
 before(async () => {
-  const rpcPort = await freePort();
-  const p2pPort = await freePort();
-  basePath = mkdtempSync(join(tmpdir(), 'xmbl-polkadot-js-'));
-  node = spawn(NODE, [
-    '--dev', '--base-path', basePath, '--rpc-port', String(rpcPort), '--port', String(p2pPort),
-    '--no-prometheus', '--no-telemetry', '--no-mdns'
-  ], { stdio: ['ignore', 'ignore', 'pipe'] });
-  node.stderr.on('data', (chunk) => { log = (log + chunk).slice(-8000); });
-
-  // The RPC server answers once the node has started; retry until then.
-  const deadline = Date.now() + 120_000;
-  for (;;) {
-    const provider = new WsProvider(`ws://127.0.0.1:${rpcPort}`, false);
-    try {
-      await provider.connect();
-      api = await ApiPromise.create({ provider, throwOnConnect: true, noInitWarn: true });
-      break;
-    } catch (error) {
-      await provider.disconnect().catch(() => {});
-      if (Date.now() > deadline || node.exitCode !== null) {
-        throw new Error(`xmbl-node did not serve RPC: ${error}\n${log}`);
-      }
-      await new Promise((resolve) => setTimeout(resolve, 1000));
-    }
-  }
-});
+  node = await startDevNode();
+  const provider = new WsProvider(node.url, false);
+  await provider.connect();
+  api = await ApiPromise.create({ provider, throwOnConnect: true, noInitWarn: true });
+}, { timeout: TIMEOUT_MS });
 
 after(async () => {
   await api?.disconnect();
-  node?.kill('SIGKILL');
-  if (basePath) rmSync(basePath, { recursive: true, force: true });
+  node?.stop();
 });
 
-test('reads the chain, its token and every pallet from the metadata alone', async () => {
+test('reads the chain, its token and every pallet from the metadata alone', { timeout: TIMEOUT_MS }, async () => {
   const chain = await api.rpc.system.chain();
   assert.equal(chain.toString(), 'XMBL Development');
   assert.deepEqual(api.registry.chainTokens, ['XMBL']);
   assert.deepEqual(api.registry.chainDecimals, [12]);
   assert.equal(api.registry.chainSS58, 42);
-  for (const pallet of ['system', 'timestamp', 'aura', 'grandpa', 'balances', 'transactionPayment', 'sudo']) {
+  for (const pallet of ['system', 'timestamp', 'aura', 'grandpa', 'balances', 'transactionPayment', 'sudo', 'providers']) {
     assert.ok(api.tx[pallet] || api.query[pallet], `metadata lists ${pallet}`);
   }
   assert.equal(typeof api.tx.balances.transferKeepAlive, 'function');
@@ -78,7 +39,7 @@ test('reads the chain, its token and every pallet from the metadata alone', asyn
   assert.equal(existentialDeposit, 1_000_000_000n);
 });
 
-test('a transfer signed by //Alice is included and finalized', async () => {
+test('a transfer signed by //Alice is included and finalized', { timeout: TIMEOUT_MS }, async () => {
   const keyring = new Keyring({ type: 'sr25519' });
   const alice = keyring.addFromUri('//Alice');
   const dest = keyring.addFromUri('//PolkadotJsTest').address;
@@ -108,4 +69,19 @@ test('a transfer signed by //Alice is included and finalized', async () => {
   assert.equal(transfer.event.data.amount.toBigInt(), amount);
   const after = (await api.query.system.account.at(blockHash, dest)).data.free.toBigInt();
   assert.equal(after - before, amount);
+});
+
+test('decodes the genesis provider from the providers pallet', { timeout: TIMEOUT_MS }, async () => {
+  const alice = new Keyring({ type: 'sr25519' }).addFromUri('//Alice').address;
+  const record = await api.query.providers.providers(alice);
+  assert.ok(record.isSome, 'Alice is a provider from the dev genesis');
+  const provider = record.unwrap();
+  assert.equal(provider.roles.toString(), 'StorageAndCompute');
+  assert.equal(provider.stake.toBigInt(), 1_000n * 10n ** 12n);
+  assert.equal(provider.capacity.bytes.toBigInt(), 10n * 1024n ** 3n);
+  assert.equal(provider.capacity.computeSlots.toNumber(), 4);
+  assert.equal(provider.endpoint.toUtf8(), 'ws://127.0.0.1:9944');
+  assert.ok(provider.status.isActive, `status ${provider.status.toString()}`);
+  const bob = new Keyring({ type: 'sr25519' }).addFromUri('//Bob').address;
+  assert.ok((await api.query.providers.providers(bob)).isNone, 'Bob is not a provider');
 });

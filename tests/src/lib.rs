@@ -1,22 +1,50 @@
-//! Harness for end-to-end tests: starts real `xmbl-node` processes on loopback
-//! ports, talks to them over JSON-RPC, and kills them when dropped (also when a
+//! Harness for end-to-end tests: starts real `xmbl-node` processes on loopback,
+//! talks to them over JSON-RPC (WebSocket), and kills them when dropped (also when a
 //! test panics), so no process outlives its test.
+//!
+//! Every node binds port 0 for RPC and p2p and the harness reads the ports the node
+//! reports, so parallel tests never race for a port. The nodes of the local network
+//! run a copy of `chain-spec/local.json` without its fixed bootnodes, so they never
+//! join a `scripts/local-network.sh` running on the same machine.
 
-use serde_json::{json, Value};
+use jsonrpsee::{
+	core::{client::ClientT, traits::ToRpcParams},
+	ws_client::{WsClient, WsClientBuilder},
+};
+use serde_json::{json, value::RawValue, Value};
 use std::{
 	io::{BufRead, BufReader},
-	net::TcpListener,
 	path::{Path, PathBuf},
 	process::{Child, Command, Output, Stdio},
-	sync::{Arc, Mutex},
+	sync::{Arc, LazyLock, Mutex},
 	thread,
 	time::{Duration, Instant},
 };
 
+/// The one tokio runtime that drives every RPC call of the harness.
+static RUNTIME: LazyLock<tokio::runtime::Runtime> = LazyLock::new(|| {
+	tokio::runtime::Builder::new_multi_thread()
+		.worker_threads(1)
+		.enable_all()
+		.build()
+		.expect("tokio runtime for the e2e harness")
+});
+
+/// How long a node may take from spawn to serving RPC (it compiles the runtime first).
+const RPC_START_TIMEOUT: Duration = Duration::from_secs(120);
+
+/// What sc-rpc-server logs once it listens: `Running JSON-RPC server: addr=127.0.0.1:NNNN,`.
+const RPC_LISTENING: &str = "Running JSON-RPC server: addr=";
+
+/// The validators of `chain-spec/local.json`, in the order `start_local_network` starts them.
+pub const LOCAL_AUTHORITIES: [&str; 3] = ["alice", "bob", "charlie"];
+
 /// The `xmbl-node` binary under test: `$XMBL_NODE`, or the one cargo built next to
 /// this test executable.
 pub fn node_binary() -> PathBuf {
-	std::env::var_os("XMBL_NODE").map(PathBuf::from).unwrap_or_else(|| built_binary("xmbl-node"))
+	std::env::var_os("XMBL_NODE")
+		.map(PathBuf::from)
+		.unwrap_or_else(|| built_binary("xmbl-node"))
 }
 
 /// The `xmbl` client binary built next to this test executable.
@@ -39,12 +67,10 @@ fn built_binary(name: &str) -> PathBuf {
 
 /// The repository's root folder.
 pub fn repo_root() -> PathBuf {
-	Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("tests/ is in the repo").into()
-}
-
-/// A TCP port on 127.0.0.1 that was free a moment ago.
-pub fn free_port() -> u16 {
-	TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).expect("bind port 0").port()
+	Path::new(env!("CARGO_MANIFEST_DIR"))
+		.parent()
+		.expect("tests/ is in the repo")
+		.into()
 }
 
 /// Run `xmbl-node` with `args` to completion.
@@ -52,14 +78,67 @@ pub fn run_node_command(args: &[&str]) -> Output {
 	Command::new(node_binary()).args(args).output().expect("run xmbl-node")
 }
 
-/// The libp2p peer id of an ed25519 node key given as hex.
-pub fn peer_id_of(node_key_hex: &str) -> String {
-	let dir = tempfile::tempdir().expect("tempdir");
-	let file = dir.path().join("node-key");
-	std::fs::write(&file, node_key_hex).expect("write node key");
-	let output = run_node_command(&["key", "inspect-node-key", "--file", file.to_str().unwrap()]);
-	assert!(output.status.success(), "inspect-node-key: {}", String::from_utf8_lossy(&output.stderr));
-	String::from_utf8(output.stdout).expect("utf8").trim().to_owned()
+/// Write `chain-spec/local.json` with `"bootNodes": []` into `dir` and return its path:
+/// the shipped bootnodes are fixed loopback ports that `scripts/local-network.sh` uses.
+pub fn local_spec_without_bootnodes(dir: &Path) -> PathBuf {
+	let shipped = repo_root().join("chain-spec/local.json");
+	let mut spec: Value = serde_json::from_slice(
+		&std::fs::read(&shipped).unwrap_or_else(|e| panic!("read {}: {e}", shipped.display())),
+	)
+	.unwrap_or_else(|e| panic!("{} is not JSON: {e}", shipped.display()));
+	spec["bootNodes"] = json!([]);
+	let copy = dir.join("local-without-bootnodes.json");
+	std::fs::write(&copy, serde_json::to_vec(&spec).expect("serialize spec"))
+		.unwrap_or_else(|e| panic!("write {}: {e}", copy.display()));
+	copy
+}
+
+/// Start the first `count` validators of the local spec (Alice, Bob, Charlie), each
+/// given every earlier node as bootnode, and wait until each has finalized block 1.
+/// GRANDPA needs all three equal voters, so with fewer nodes it waits for block 1 only.
+pub fn start_local_network(count: usize) -> Vec<Node> {
+	assert!(
+		(1..=LOCAL_AUTHORITIES.len()).contains(&count),
+		"the local spec has {} validators, not {count}",
+		LOCAL_AUTHORITIES.len()
+	);
+	let spec_dir =
+		Arc::new(tempfile::Builder::new().prefix("xmbl-e2e-spec-").tempdir().expect("tempdir"));
+	let spec = local_spec_without_bootnodes(spec_dir.path());
+	let mut nodes: Vec<Node> = Vec::with_capacity(count);
+	for (index, name) in LOCAL_AUTHORITIES[..count].iter().enumerate() {
+		let mut extra_args = Vec::new();
+		if !nodes.is_empty() {
+			extra_args.push("--bootnodes".to_string());
+			extra_args.extend(nodes.iter().map(Node::multiaddr));
+		}
+		let mut node = Node::start(
+			name,
+			NodeConfig {
+				chain: spec.display().to_string(),
+				validator: Some(name.to_string()),
+				// A validator must keep its network identity across restarts; the
+				// keys are public, for loopback only (chain-spec/regenerate.sh uses them too).
+				node_key: Some(format!("{:064x}", index + 1)),
+				extra_args,
+			},
+		);
+		node.spec_dir = Some(spec_dir.clone());
+		nodes.push(node);
+	}
+	let finalizes = count == LOCAL_AUTHORITIES.len();
+	for node in &nodes {
+		if finalizes {
+			node.wait_until("block 1 finalized", Duration::from_secs(180), |n| {
+				n.finalized_number().is_ok_and(|f| f >= 1)
+			});
+		} else {
+			node.wait_until("block 1", Duration::from_secs(180), |n| {
+				n.best_number().is_ok_and(|b| b >= 1)
+			});
+		}
+	}
+	nodes
 }
 
 /// How to start one node.
@@ -69,7 +148,7 @@ pub struct NodeConfig {
 	pub chain: String,
 	/// Dev key name (`alice`, `bob`, ...) whose keys the node validates with, if any.
 	pub validator: Option<String>,
-	/// Hex ed25519 node key, so that the node's peer id is known in advance.
+	/// Hex ed25519 node key (`--node-key`), if the node's peer id must not change.
 	pub node_key: Option<String>,
 	/// Extra arguments, such as `--bootnodes`.
 	pub extra_args: Vec<String>,
@@ -78,26 +157,31 @@ pub struct NodeConfig {
 /// A running `xmbl-node` process. Dropping it kills the process.
 pub struct Node {
 	pub name: String,
+	/// The RPC port the running process reported; a restart picks a new one.
 	pub rpc_port: u16,
-	pub p2p_port: u16,
 	config: NodeConfig,
 	base_path: tempfile::TempDir,
+	/// The folder of the chain spec the node runs, kept as long as a node may restart.
+	spec_dir: Option<Arc<tempfile::TempDir>>,
 	child: Mutex<Option<Child>>,
 	log: Arc<Mutex<Vec<String>>>,
+	client: Mutex<Option<WsClient>>,
 }
 
 impl Node {
-	/// Start a node with fresh ports and a fresh database.
+	/// Start a node with a fresh database on ports of its choosing, and wait until it
+	/// serves RPC.
 	pub fn start(name: &str, config: NodeConfig) -> Node {
 		let base_path = tempfile::Builder::new().prefix("xmbl-e2e-").tempdir().expect("tempdir");
 		let mut node = Node {
 			name: name.into(),
-			rpc_port: free_port(),
-			p2p_port: free_port(),
+			rpc_port: 0,
 			config,
 			base_path,
+			spec_dir: None,
 			child: Mutex::new(None),
 			log: Default::default(),
+			client: Mutex::new(None),
 		};
 		node.spawn();
 		node
@@ -110,9 +194,9 @@ impl Node {
 			"--base-path".into(),
 			self.base_path.path().display().to_string(),
 			"--rpc-port".into(),
-			self.rpc_port.to_string(),
+			"0".into(),
 			"--listen-addr".into(),
-			format!("/ip4/127.0.0.1/tcp/{}", self.p2p_port),
+			"/ip4/127.0.0.1/tcp/0".into(),
 			"--name".into(),
 			self.name.clone(),
 			"--no-prometheus".into(),
@@ -139,29 +223,84 @@ impl Node {
 			.expect("spawn xmbl-node");
 		let stderr = child.stderr.take().expect("piped stderr");
 		let log = self.log.clone();
+		let first_line = log.lock().unwrap().len();
 		thread::spawn(move || {
 			for line in BufReader::new(stderr).lines().map_while(Result::ok) {
 				log.lock().unwrap().push(line);
 			}
 		});
 		*self.child.get_mut().unwrap() = Some(child);
+		self.rpc_port = self.reported_rpc_port(first_line);
 	}
 
-	/// The node's `/ip4/127.0.0.1/tcp/<port>/p2p/<peer id>` address.
+	/// The port of the node's `Running JSON-RPC server` line logged at or after line
+	/// `first_line`; panics with the log if the node exits or never logs it.
+	fn reported_rpc_port(&self, first_line: usize) -> u16 {
+		let start = Instant::now();
+		loop {
+			let line = self.log.lock().unwrap()[first_line..]
+				.iter()
+				.find_map(|line| line.split_once(RPC_LISTENING).map(|(_, addrs)| addrs.to_owned()));
+			if let Some(addrs) = line {
+				let first = addrs.split([',', ' ']).next().unwrap_or_default();
+				let addr: std::net::SocketAddr = first.parse().unwrap_or_else(|e| {
+					panic!("{}: RPC address {first:?} in {addrs:?}: {e}", self.name)
+				});
+				return addr.port();
+			}
+			if let Some(status) = self.exit_status() {
+				panic!(
+					"{}: exited ({status}) before serving RPC; log:\n{}",
+					self.name,
+					self.log_tail(40)
+				);
+			}
+			assert!(
+				start.elapsed() < RPC_START_TIMEOUT,
+				"{}: no `{RPC_LISTENING}` line within {RPC_START_TIMEOUT:?}; log:\n{}",
+				self.name,
+				self.log_tail(40)
+			);
+			thread::sleep(Duration::from_millis(50));
+		}
+	}
+
+	fn exit_status(&self) -> Option<std::process::ExitStatus> {
+		self.child.lock().unwrap().as_mut().and_then(|c| c.try_wait().ok().flatten())
+	}
+
+	/// The node's WebSocket RPC address, `ws://127.0.0.1:<rpc_port>`.
+	pub fn ws_url(&self) -> String {
+		format!("ws://127.0.0.1:{}", self.rpc_port)
+	}
+
+	/// The node's `/ip4/127.0.0.1/tcp/<port>/p2p/<peer id>` address, as the node reports
+	/// it (`system_localListenAddresses`).
 	pub fn multiaddr(&self) -> String {
-		let key = self.config.node_key.as_deref().expect("multiaddr needs a fixed node key");
-		format!("/ip4/127.0.0.1/tcp/{}/p2p/{}", self.p2p_port, peer_id_of(key))
+		let addresses = self
+			.rpc("system_localListenAddresses", json!([]))
+			.unwrap_or_else(|e| panic!("{}: system_localListenAddresses: {e}", self.name));
+		addresses
+			.as_array()
+			.into_iter()
+			.flatten()
+			.filter_map(Value::as_str)
+			.find(|a| a.starts_with("/ip4/127.0.0.1/tcp/") && !a.contains("/ws"))
+			.unwrap_or_else(|| panic!("{}: no loopback TCP address in {addresses}", self.name))
+			.to_owned()
 	}
 
 	/// Kill the process (as a crash would); its database stays for a restart.
 	pub fn kill(&mut self) {
+		self.client.get_mut().unwrap().take();
 		if let Some(mut child) = self.child.get_mut().unwrap().take() {
 			let _ = child.kill();
 			let _ = child.wait();
 		}
 	}
 
-	/// Start the process again on the same ports and database.
+	/// Start the process again on the same database. It gets new ports: it dials its
+	/// bootnodes, and nodes that have it as bootnode dial it.
 	pub fn restart(&mut self) {
 		self.kill();
 		self.spawn();
@@ -173,9 +312,21 @@ impl Node {
 		log[log.len().saturating_sub(lines)..].join("\n")
 	}
 
-	/// Call a JSON-RPC method over HTTP; `Err` carries a transport or RPC error.
+	/// Call a JSON-RPC method; `params` is a JSON array, object or null. `Err` carries a
+	/// transport or RPC error.
 	pub fn rpc(&self, method: &str, params: Value) -> Result<Value, String> {
-		rpc_call(self.rpc_port, method, params)
+		let mut client = self.client.lock().unwrap();
+		if !client.as_ref().is_some_and(WsClient::is_connected) {
+			let url = self.ws_url();
+			let connected = RUNTIME
+				.block_on(WsClientBuilder::default().build(&url))
+				.map_err(|e| format!("connect to {url}: {e}"))?;
+			*client = Some(connected);
+		}
+		let client = client.as_ref().expect("connected above");
+		RUNTIME
+			.block_on(client.request::<Value, _>(method, JsonParams(params)))
+			.map_err(|e| format!("{method}: {e}"))
 	}
 
 	/// The number of the best block.
@@ -199,13 +350,20 @@ impl Node {
 			if condition(self) {
 				return;
 			}
-			let exited = self.child.lock().unwrap().as_mut().and_then(|c| c.try_wait().ok().flatten());
-			if let Some(status) = exited {
-				panic!("{}: exited ({status}) before {what}; log:\n{}", self.name, self.log_tail(40));
+			if let Some(status) = self.exit_status() {
+				panic!(
+					"{}: exited ({status}) before {what}; log:\n{}",
+					self.name,
+					self.log_tail(40)
+				);
 			}
 			thread::sleep(Duration::from_millis(500));
 		}
-		panic!("{}: {what} did not happen within {timeout:?}; log:\n{}", self.name, self.log_tail(40));
+		panic!(
+			"{}: {what} did not happen within {timeout:?}; log:\n{}",
+			self.name,
+			self.log_tail(40)
+		);
 	}
 }
 
@@ -215,13 +373,19 @@ impl Drop for Node {
 	}
 }
 
+/// JSON-RPC parameters given as one JSON value (`null` sends none).
+struct JsonParams(Value);
+
+impl ToRpcParams for JsonParams {
+	fn to_rpc_params(self) -> Result<Option<Box<RawValue>>, serde_json::Error> {
+		match self.0 {
+			Value::Null => Ok(None),
+			params => serde_json::value::to_raw_value(&params).map(Some),
+		}
+	}
+}
+
 fn parse_number(value: &Value) -> Result<u64, String> {
 	let hex = value.as_str().ok_or_else(|| format!("not a hex number: {value}"))?;
 	u64::from_str_radix(hex.trim_start_matches("0x"), 16).map_err(|e| e.to_string())
-}
-
-/// One JSON-RPC call to the node at 127.0.0.1:`port`, through the client library.
-pub fn rpc_call(port: u16, method: &str, params: Value) -> Result<Value, String> {
-	let client = xmbl_client::RpcClient::new(&format!("127.0.0.1:{port}")).map_err(|e| e.to_string())?;
-	client.call(method, params).map_err(|e| e.to_string())
 }

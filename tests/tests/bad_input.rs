@@ -34,9 +34,15 @@ fn malformed_chain_spec_names_the_file_and_the_fix() {
 fn busy_rpc_port_names_the_port_and_the_flag() {
 	let holder = TcpListener::bind("127.0.0.1:0").unwrap();
 	let port = holder.local_addr().unwrap().port().to_string();
-	let p2p_port = xmbl_e2e::free_port().to_string();
 	let output = run_node_command(&[
-		"--dev", "--tmp", "--rpc-port", &port, "--port", &p2p_port, "--no-prometheus", "--no-mdns",
+		"--dev",
+		"--tmp",
+		"--rpc-port",
+		&port,
+		"--port",
+		"0",
+		"--no-prometheus",
+		"--no-mdns",
 	]);
 	let line = error_line(&output);
 	assert!(line.contains(&format!("RPC port {port}")), "{line}");

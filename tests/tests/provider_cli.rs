@@ -1,28 +1,47 @@
 //! The `xmbl` CLI against a real dev node: the genesis provider is there; a second
-//! account registers as a provider, is shown, unbonds, cannot withdraw early, and
-//! withdraws its whole stake after the unbonding period.
+//! account registers as a provider, is shown, updates one field, bonds more, unbonds,
+//! cannot withdraw early, and withdraws its whole stake after the unbonding period.
+//! Every refusal is checked by its exit code and the error's name.
 
 use serde_json::Value;
 use std::{process::Command, time::Duration};
 use xmbl_e2e::{client_binary, Node, NodeConfig};
 
-/// Run `xmbl` against `node` as `suri`; the JSON it printed, or its error line.
-fn xmbl(node: &Node, suri: &str, args: &[&str]) -> Result<Value, String> {
-	let url = format!("ws://127.0.0.1:{}", node.rpc_port);
+/// A failed `xmbl` run: its exit code and the JSON error it printed last on stderr.
+#[derive(Debug)]
+struct Failure {
+	code: i32,
+	error: Value,
+}
+
+/// Run `xmbl` against `node` as `suri`; the JSON it printed, or its failure.
+fn xmbl(node: &Node, suri: &str, args: &[&str]) -> Result<Value, Failure> {
 	let output = Command::new(client_binary())
-		.args(["--url", &url, "--suri", suri])
+		.args(["--url", &node.ws_url()])
+		.env("XMBL_SURI", suri)
 		.args(args)
 		.output()
 		.expect("run xmbl");
+	let stderr = String::from_utf8_lossy(&output.stderr);
 	if output.status.success() {
 		Ok(serde_json::from_slice(&output.stdout).expect("xmbl prints JSON"))
 	} else {
-		Err(String::from_utf8_lossy(&output.stderr).trim().to_owned())
+		let last = stderr.lines().last().unwrap_or_default();
+		let error =
+			serde_json::from_str(last).unwrap_or_else(|_| Value::String(stderr.trim().to_owned()));
+		Err(Failure { code: output.status.code().expect("exited"), error })
 	}
 }
 
+/// The name of the on-chain error a failure reports.
+fn dispatch_error(failure: Failure) -> String {
+	assert_eq!(failure.code, 3, "a chain refusal exits 3: {failure:?}");
+	assert_eq!(failure.error["error"]["kind"], "dispatch", "{failure:?}");
+	failure.error["error"]["name"].as_str().expect("a named error").to_owned()
+}
+
 #[test]
-fn a_provider_registers_shows_unbonds_and_withdraws() {
+fn a_provider_registers_shows_updates_unbonds_and_withdraws() {
 	let node = Node::start(
 		"dev",
 		NodeConfig {
@@ -36,49 +55,91 @@ fn a_provider_registers_shows_unbonds_and_withdraws() {
 
 	// The dev node's own account is a storage and compute provider from genesis.
 	let alice = xmbl(&node, "//Alice", &["provider", "show"]).unwrap();
-	assert_eq!(alice["roles"], "StorageAndCompute", "{alice}");
+	assert_eq!(alice["roles"], "both", "{alice}");
 	assert_eq!(alice["status"], "active");
 
 	let dave = "//Dave";
 	let before = xmbl(&node, dave, &["balance"]).unwrap();
 	assert_eq!(before["held"], "0");
+	let missing = xmbl(&node, dave, &["provider", "show"]).unwrap_err();
+	assert_eq!(missing.code, 1);
 	assert_eq!(
-		xmbl(&node, dave, &["provider", "show"]).unwrap_err(),
-		format!("error: {} is not a registered provider", before["account"].as_str().unwrap())
+		missing.error["error"]["message"],
+		format!("{} is not a registered provider", before["account"].as_str().unwrap())
 	);
 
-	// Bad input is refused before anything is signed, and on chain with the error's name.
-	assert!(xmbl(&node, dave, &["provider", "register", "--roles", "both", "--stake", "1.2.3", "--endpoint", "x"])
-		.unwrap_err()
-		.contains("not an XMBL amount"));
+	// A bad amount is a usage error: clap's exit 2, before anything is signed.
+	let bad_amount = xmbl(
+		&node,
+		dave,
+		&["provider", "register", "--roles", "both", "--stake", "1.2.3", "--endpoint", "x"],
+	)
+	.unwrap_err();
+	assert_eq!(bad_amount.code, 2, "{bad_amount:?}");
+	assert!(bad_amount.error.to_string().contains("not an XMBL amount"), "{bad_amount:?}");
+	// Refused on chain, by the error's name.
 	let too_small = xmbl(
 		&node,
 		dave,
-		&["provider", "register", "--roles", "both", "--stake", "1", "--bytes", "1000", "--slots", "1", "--endpoint", "x"],
-	);
-	assert!(too_small.unwrap_err().contains("Providers.StakeBelowMinimum"));
+		&[
+			"provider",
+			"register",
+			"--roles",
+			"both",
+			"--stake",
+			"1",
+			"--bytes",
+			"1000",
+			"--slots",
+			"1",
+			"--endpoint",
+			"http://127.0.0.1:19944",
+		],
+	)
+	.unwrap_err();
+	assert_eq!(dispatch_error(too_small), "Providers.StakeBelowMinimum");
 
 	let free = |who: &str| planck(&xmbl(&node, dave, &["balance", who]).unwrap()["free"]);
 	let held = |who: &str| planck(&xmbl(&node, dave, &["balance", who]).unwrap()["held"]);
-	let (dave_before, alice_before, treasury_before) = (free(dave), free("//Alice"), free("treasury"));
+	let (dave_before, alice_before, treasury_before) =
+		(free(dave), free("//Alice"), free("treasury"));
 
 	let registered = xmbl(
 		&node,
 		dave,
 		&[
-			"provider", "register", "--roles", "both", "--stake", "250", "--bytes", "1048576", "--slots", "2",
-			"--endpoint", "ws://127.0.0.1:19944",
+			"provider",
+			"register",
+			"--roles",
+			"both",
+			"--stake",
+			"250",
+			"--bytes",
+			"1048576",
+			"--slots",
+			"2",
+			"--endpoint",
+			"http://127.0.0.1:19944",
 		],
 	)
 	.unwrap();
-	assert!(registered["events"][0].as_str().unwrap().starts_with("Registered"), "{registered}");
+	let events = registered["events"].as_array().expect("events");
+	let event = events.iter().find(|e| e["pallet"] == "Providers").expect("a Providers event");
+	assert_eq!(event["event"], "Registered", "{registered}");
+	assert_eq!(
+		event["fields"]["provider"], before["account"],
+		"events name accounts in SS58: {event}"
+	);
+	assert_eq!(registered["finalized"], true);
+	assert!(registered["tx_hash"].as_str().unwrap().starts_with("0x"));
 
 	// The fee Dave paid went 20 % to the block author (Alice, the only validator) and
 	// 80 % to the treasury; nothing was burned.
 	let stake = 250 * 10u128.pow(12);
 	assert_eq!(held(dave), stake);
 	let fee = dave_before - free(dave) - stake;
-	let (to_author, to_treasury) = (free("//Alice") - alice_before, free("treasury") - treasury_before);
+	let (to_author, to_treasury) =
+		(free("//Alice") - alice_before, free("treasury") - treasury_before);
 	assert!(fee > 0, "the registration paid a fee");
 	assert_eq!(to_author + to_treasury, fee, "the whole fee went to the author and the treasury");
 	assert_eq!(to_author, fee * 20 / 100, "author's share of {fee}");
@@ -87,32 +148,68 @@ fn a_provider_registers_shows_unbonds_and_withdraws() {
 	assert_eq!(shown["stake"], "250");
 	assert_eq!(shown["capacity"]["bytes"], 1_048_576);
 	assert_eq!(shown["capacity"]["slots"], 2);
-	assert_eq!(shown["endpoint"], "ws://127.0.0.1:19944");
+	assert_eq!(shown["endpoint"], "http://127.0.0.1:19944");
 	assert_eq!(shown["status"], "active");
-	assert_eq!(xmbl(&node, dave, &["balance"]).unwrap()["held"], "250");
+
+	// `update` changes only what it is given.
+	xmbl(&node, dave, &["provider", "update", "--slots", "3"]).unwrap();
+	xmbl(&node, dave, &["provider", "update", "--endpoint", "https://dave.example.org"]).unwrap();
+	let shown = xmbl(&node, dave, &["provider", "show"]).unwrap();
+	assert_eq!(shown["capacity"]["slots"], 3);
+	assert_eq!(shown["capacity"]["bytes"], 1_048_576, "bytes kept");
+	assert_eq!(shown["endpoint"], "https://dave.example.org");
+	let nothing = xmbl(&node, dave, &["provider", "update"]).unwrap_err();
+	assert_eq!(nothing.code, 2, "update with nothing to change is a usage error: {nothing:?}");
+
+	xmbl(&node, dave, &["provider", "bond-extra", "50"]).unwrap();
+	assert_eq!(xmbl(&node, dave, &["provider", "show"]).unwrap()["stake"], "300");
 
 	let unbonded = xmbl(&node, dave, &["provider", "unbond"]).unwrap();
-	assert!(unbonded["events"][0].as_str().unwrap().starts_with("UnbondingStarted"), "{unbonded}");
-	let unlock_at = xmbl(&node, dave, &["provider", "show"]).unwrap()["status"]["unbonding"]["unlock_at"]
+	assert!(
+		unbonded["events"]
+			.as_array()
+			.unwrap()
+			.iter()
+			.any(|e| e["event"] == "UnbondingStarted"),
+		"{unbonded}"
+	);
+	let unlock_at = xmbl(&node, dave, &["provider", "show"]).unwrap()["status"]["unbonding"]
+		["unlock_at"]
 		.as_u64()
 		.expect("unbonding status");
 
 	let early = xmbl(&node, dave, &["provider", "withdraw"]).unwrap_err();
-	assert!(early.contains("Providers.UnbondingNotFinished"), "{early}");
-	assert_eq!(xmbl(&node, dave, &["balance"]).unwrap()["held"], "250", "a refused withdraw changes nothing");
+	assert_eq!(dispatch_error(early), "Providers.UnbondingNotFinished");
+	assert_eq!(
+		xmbl(&node, dave, &["balance"]).unwrap()["held"],
+		"300",
+		"a refused withdraw changes nothing"
+	);
 
 	node.wait_until("the unbonding period ends", Duration::from_secs(120), |n| {
 		n.best_number().is_ok_and(|b| b >= unlock_at)
 	});
 	let withdrawn = xmbl(&node, dave, &["provider", "withdraw"]).unwrap();
-	assert!(withdrawn["events"][0].as_str().unwrap().starts_with("Withdrawn"), "{withdrawn}");
+	assert!(
+		withdrawn["events"]
+			.as_array()
+			.unwrap()
+			.iter()
+			.any(|e| e["event"] == "Withdrawn"),
+		"{withdrawn}"
+	);
 	assert!(xmbl(&node, dave, &["provider", "show"]).is_err());
-	assert_eq!(xmbl(&node, dave, &["balance"]).unwrap()["held"], "0", "the whole stake is free again");
+	assert_eq!(
+		xmbl(&node, dave, &["balance"]).unwrap()["held"],
+		"0",
+		"the whole stake is free again"
+	);
 }
 
 /// Planck of a decimal XMBL amount as `xmbl` prints it.
 fn planck(amount: &Value) -> u128 {
 	let text = amount.as_str().expect("amount string");
 	let (whole, fraction) = text.split_once('.').unwrap_or((text, ""));
-	whole.parse::<u128>().unwrap() * 10u128.pow(12) + format!("{fraction:0<12}").parse::<u128>().unwrap()
+	whole.parse::<u128>().unwrap() * 10u128.pow(12)
+		+ format!("{fraction:0<12}").parse::<u128>().unwrap()
 }

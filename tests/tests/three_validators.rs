@@ -1,45 +1,20 @@
-//! Three validators of the shipped `local` chain spec on loopback: blocks are
-//! produced and finalized; with one validator lost, blocks go on while GRANDPA
-//! waits (2 of 3 equal voters is not a supermajority); the lost validator
-//! restarts, catches up, and finality covers every block made without it.
+//! Three validators of the shipped `local` chain spec (without its bootnodes) on
+//! loopback: blocks are produced and finalized; with one validator lost, blocks go on
+//! while GRANDPA waits (2 of 3 equal voters is not a supermajority); the lost
+//! validator restarts on new ports, dials its bootnodes, catches up, and finality
+//! covers every block made without it.
 
 use std::time::Duration;
-use xmbl_e2e::{repo_root, Node, NodeConfig};
-
-/// Fixed node keys, so that the nodes' peer ids are known before they start.
-/// They are public: for loopback tests only (the same as chain-spec/regenerate.sh).
-const NODE_KEYS: [&str; 3] = [
-	"0000000000000000000000000000000000000000000000000000000000000001",
-	"0000000000000000000000000000000000000000000000000000000000000002",
-	"0000000000000000000000000000000000000000000000000000000000000003",
-];
-
-fn validator(name: &str, key: &str, bootnodes: &[String]) -> Node {
-	let mut extra_args = Vec::new();
-	if !bootnodes.is_empty() {
-		extra_args.push("--bootnodes".to_string());
-		extra_args.extend(bootnodes.iter().cloned());
-	}
-	Node::start(
-		name,
-		NodeConfig {
-			chain: repo_root().join("chain-spec/local.json").display().to_string(),
-			validator: Some(name.into()),
-			node_key: Some(key.into()),
-			extra_args,
-		},
-	)
-}
+use xmbl_e2e::{start_local_network, Node};
 
 #[test]
 fn three_validators_produce_finalize_and_recover_a_lost_validator() {
-	let alice = validator("alice", NODE_KEYS[0], &[]);
-	let bootnode = vec![alice.multiaddr()];
-	let bob = validator("bob", NODE_KEYS[1], &bootnode);
-	let mut charlie = validator("charlie", NODE_KEYS[2], &bootnode);
+	let mut network = start_local_network(3);
+	let mut charlie = network.pop().expect("charlie");
+	let (alice, bob) = (&network[0], &network[1]);
 
 	// Blocks are produced and finalized on every node.
-	for node in [&alice, &bob, &charlie] {
+	for node in [alice, bob, &charlie] {
 		node.wait_until("block 3 finalized", Duration::from_secs(180), |n| {
 			n.finalized_number().is_ok_and(|f| f >= 3)
 		});
@@ -66,14 +41,15 @@ fn three_validators_produce_finalize_and_recover_a_lost_validator() {
 	// to the blocks produced while it was gone: nothing is lost.
 	charlie.restart();
 	let head_while_down = alice.best_number().unwrap();
-	for node in [&alice, &bob, &charlie] {
-		node.wait_until("finality passes the blocks made without charlie", Duration::from_secs(180), |n| {
-			n.finalized_number().is_ok_and(|f| f >= head_while_down)
-		});
+	for node in [alice, bob, &charlie] {
+		node.wait_until(
+			"finality passes the blocks made without charlie",
+			Duration::from_secs(180),
+			|n| n.finalized_number().is_ok_and(|f| f >= head_while_down),
+		);
 	}
-	let hash = |node: &Node| {
-		node.rpc("chain_getBlockHash", serde_json::json!([head_while_down])).unwrap()
-	};
-	assert_eq!(hash(&alice), hash(&charlie), "charlie has alice's chain");
-	assert_eq!(hash(&bob), hash(&charlie), "charlie has bob's chain");
+	let hash =
+		|node: &Node| node.rpc("chain_getBlockHash", serde_json::json!([head_while_down])).unwrap();
+	assert_eq!(hash(alice), hash(&charlie), "charlie has alice's chain");
+	assert_eq!(hash(bob), hash(&charlie), "charlie has bob's chain");
 }

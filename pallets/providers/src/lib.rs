@@ -58,7 +58,12 @@ pub mod pallet {
 		sp_runtime::traits::StaticLookup,
 	};
 
+	/// The storage layout version. 1: index entries only for eligible providers, endpoints
+	/// validated; the dev chain restarts from genesis rather than migrating from 0.
+	pub const STORAGE_VERSION: StorageVersion = StorageVersion::new(1);
+
 	#[pallet::pallet]
+	#[pallet::storage_version(STORAGE_VERSION)]
 	pub struct Pallet<T>(_);
 
 	#[pallet::config]
@@ -121,7 +126,9 @@ pub mod pallet {
 	pub type Providers<T: Config> =
 		StorageMap<_, Blake2_128Concat, T::AccountId, ProviderRecord<T>, OptionQuery>;
 
-	/// Per role, a dense list of the active providers: positions `0..RoleCount[role]`.
+	/// Per role, a dense list of providers eligible for selection (active, stake at least
+	/// `MinStake`, free capacity for the role): positions `0..RoleCount[role]`. An eligible
+	/// provider may be missing from a full index (see [`Pallet::enter_index`]).
 	#[pallet::storage]
 	pub type RoleIndex<T: Config> = StorageDoubleMap<
 		_,
@@ -171,6 +178,11 @@ pub mod pallet {
 		EscrowRefunded { client: T::AccountId, amount: BalanceOf<T> },
 		/// `amount` was paid from the treasury to `to`.
 		TreasurySpent { to: T::AccountId, amount: BalanceOf<T> },
+		/// A provider entered `role`'s selection index.
+		IndexEntered { provider: T::AccountId, role: ProviderRole },
+		/// A provider left `role`'s selection index: it became ineligible (slashed below
+		/// `MinStake`, capacity full, unbonding) or a provider with more stake displaced it.
+		IndexLeft { provider: T::AccountId, role: ProviderRole },
 	}
 
 	#[pallet::error]
@@ -183,10 +195,27 @@ pub mod pallet {
 		StakeBelowMinimum,
 		/// The free balance cannot cover the amount and keep the existential deposit.
 		InsufficientBalance,
-		/// The endpoint is longer than `MaxEndpointLen` bytes.
-		EndpointTooLong,
-		/// A role's selection index already holds `MaxProviders` providers.
+		/// The endpoint is not `http://`, `https://`, `ws://` or `wss://`, then a host, an
+		/// optional `:port` (1 to 65535) and an optional `/path`, all printable ASCII without
+		/// spaces (see [`validate_endpoint`]).
+		InvalidEndpoint,
+		/// The role's selection index holds `MaxProviders` providers and no provider to
+		/// displace was named.
 		TooManyProviders,
+		/// `update` was given nothing that differs from the record.
+		NothingToUpdate,
+		/// The amount is zero.
+		ZeroAmount,
+		/// The provider is eligible in every index it is in; there is nothing to chill.
+		NothingToChill,
+		/// The provider is already in the role's index.
+		AlreadyIndexed,
+		/// The provider is not eligible for the role: unbonding, stake below `MinStake`, no
+		/// free capacity, or the role not offered.
+		NotEligible,
+		/// The provider named to be displaced is not in the role's index, or its stake is not
+		/// below the caller's.
+		CannotDisplace,
 		/// A role offered has zero declared capacity.
 		ZeroCapacity,
 		/// The new capacity is below the capacity in use.
@@ -221,7 +250,9 @@ pub mod pallet {
 	impl<T: Config> BuildGenesisConfig for GenesisConfig<T> {
 		fn build(&self) {
 			for (who, roles, stake, capacity, endpoint) in &self.providers {
-				Pallet::<T>::do_register(who.clone(), *roles, *stake, *capacity, endpoint.clone())
+				let endpoint = EndpointOf::<T>::try_from(endpoint.clone())
+					.unwrap_or_else(|_| panic!("genesis provider {who:?}: endpoint too long"));
+				Pallet::<T>::do_register(who.clone(), *roles, *stake, *capacity, endpoint)
 					.unwrap_or_else(|error| panic!("genesis provider {who:?}: {error:?}"));
 			}
 		}
@@ -251,8 +282,11 @@ pub mod pallet {
 		/// - `roles`: the services offered; `capacity`: the declared capacity (the part of a
 		///   role not offered is ignored; each role offered needs a non-zero part);
 		///   `stake`: at least `MinStake`, held from the free balance, which keeps the
-		///   existential deposit; `endpoint`: at most `MaxEndpointLen` bytes.
-		/// - Emits [`Event::Registered`].
+		///   existential deposit; `endpoint`: at most `MaxEndpointLen` bytes, of the form
+		///   [`validate_endpoint`] accepts.
+		/// - The provider enters the index of each role offered that has room; where an index
+		///   is full it stays out until it calls [`Pallet::enter_index`].
+		/// - Emits [`Event::Registered`] and an [`Event::IndexEntered`] per index entered.
 		/// - Weight: [`WeightInfo::register`] (constant).
 		#[pallet::call_index(0)]
 		#[pallet::weight(T::WeightInfo::register())]
@@ -261,38 +295,47 @@ pub mod pallet {
 			roles: ProviderRoles,
 			stake: BalanceOf<T>,
 			capacity: Capacity,
-			endpoint: Vec<u8>,
+			endpoint: EndpointOf<T>,
 		) -> DispatchResult {
 			let who = ensure_signed(origin)?;
 			Self::do_register(who, roles, stake, capacity, endpoint)
 		}
 
-		/// Change the declared capacity and the endpoint.
+		/// Change some of the declared capacity and the endpoint; `None` keeps a field.
 		///
 		/// - Origin: signed by a registered provider.
-		/// - `capacity`: the new capacity, not below the capacity in use; `endpoint`: at most
-		///   `MaxEndpointLen` bytes.
+		/// - `bytes`, `compute_slots`: the new declared capacity of each dimension, not below
+		///   what is in use (a dimension of a role not offered is ignored); `endpoint`: as in
+		///   `register`. A call that changes nothing fails with `NothingToUpdate`.
+		/// - The provider enters or leaves the selection indexes as its free capacity makes it
+		///   eligible or not.
 		/// - Emits [`Event::Updated`].
-		/// - Weight: [`WeightInfo::update`] (constant).
+		/// - Weight: [`WeightInfo::update`], plus moving in or out of the indexes (bounded by
+		///   [`WeightInfo::unbond`], which moves out of both).
 		#[pallet::call_index(1)]
-		#[pallet::weight(T::WeightInfo::update())]
+		#[pallet::weight(T::WeightInfo::update().saturating_add(T::WeightInfo::unbond()))]
 		pub fn update(
 			origin: OriginFor<T>,
-			capacity: Capacity,
-			endpoint: Vec<u8>,
+			bytes: Option<u64>,
+			compute_slots: Option<u32>,
+			endpoint: Option<EndpointOf<T>>,
 		) -> DispatchResult {
 			let who = ensure_signed(origin)?;
-			Self::do_update(who, capacity, endpoint)
+			Self::do_update(who, bytes, compute_slots, endpoint)
 		}
 
 		/// Add to the stake.
 		///
 		/// - Origin: signed by a registered provider.
-		/// - `amount`: held from the free balance, which keeps the existential deposit.
+		/// - `amount`: above zero, held from the free balance, which keeps the existential
+		///   deposit.
+		/// - A provider that was out of an index for a stake below `MinStake` enters it again
+		///   when the index has room.
 		/// - Emits [`Event::StakeBonded`].
-		/// - Weight: [`WeightInfo::bond_extra`] (constant).
+		/// - Weight: [`WeightInfo::bond_extra`], plus entering the indexes (bounded by
+		///   [`WeightInfo::unbond`]).
 		#[pallet::call_index(2)]
-		#[pallet::weight(T::WeightInfo::bond_extra())]
+		#[pallet::weight(T::WeightInfo::bond_extra().saturating_add(T::WeightInfo::unbond()))]
 		pub fn bond_extra(origin: OriginFor<T>, amount: BalanceOf<T>) -> DispatchResult {
 			let who = ensure_signed(origin)?;
 			Self::do_bond_extra(who, amount)
@@ -338,6 +381,46 @@ pub mod pallet {
 			T::TreasuryOrigin::ensure_origin(origin)?;
 			let to = T::Lookup::lookup(to)?;
 			Self::do_spend_treasury(to, amount)
+		}
+
+		/// Take an ineligible provider out of the selection indexes it is still in.
+		///
+		/// Providers leave the indexes by themselves when they become ineligible; this call
+		/// covers what no call of the provider's triggers (e.g. a runtime upgrade raising
+		/// `MinStake`). Anyone may call it; the caller pays the ordinary fee.
+		///
+		/// - Origin: any signed account.
+		/// - `provider`: a registered provider that is ineligible in at least one index it is
+		///   in, otherwise `NothingToChill`.
+		/// - Emits an [`Event::IndexLeft`] per index left.
+		/// - Weight: [`WeightInfo::unbond`] (the same removal from both indexes).
+		#[pallet::call_index(6)]
+		#[pallet::weight(T::WeightInfo::unbond())]
+		pub fn chill(origin: OriginFor<T>, provider: AccountIdLookupOf<T>) -> DispatchResult {
+			ensure_signed(origin)?;
+			let provider = T::Lookup::lookup(provider)?;
+			Self::do_chill(provider)
+		}
+
+		/// Enter `role`'s selection index, displacing a provider with less stake if it is full.
+		///
+		/// - Origin: signed by a provider eligible for `role` and not in its index.
+		/// - `displace`: needed when the index holds `MaxProviders` providers: a provider in
+		///   the index whose stake is strictly below the caller's; it leaves the index (and
+		///   stays registered) and the caller takes its position.
+		/// - Emits [`Event::IndexEntered`], and [`Event::IndexLeft`] for the displaced one.
+		/// - Weight: [`WeightInfo::unbond`] (bounds its reads and writes: two records, one
+		///   index entry and the count).
+		#[pallet::call_index(7)]
+		#[pallet::weight(T::WeightInfo::unbond())]
+		pub fn enter_index(
+			origin: OriginFor<T>,
+			role: ProviderRole,
+			displace: Option<AccountIdLookupOf<T>>,
+		) -> DispatchResult {
+			let who = ensure_signed(origin)?;
+			let displace = displace.map(T::Lookup::lookup).transpose()?;
+			Self::do_enter_index(who, role, displace)
 		}
 	}
 }

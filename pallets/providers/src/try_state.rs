@@ -5,18 +5,25 @@
 use crate::*;
 use polkadot_sdk::frame_support::{
 	ensure,
-	traits::{fungible::InspectHold, Get},
+	traits::{
+		fungible::{Inspect, InspectHold},
+		Get,
+	},
 };
+use polkadot_sdk::sp_runtime::traits::Zero;
 use polkadot_sdk::sp_runtime::TryRuntimeError;
 
 impl<T: Config> Pallet<T> {
 	/// Check that:
 	/// - each record's `stake` equals its account's `ProviderStake` hold;
+	/// - no account without a record has a `ProviderStake` hold;
 	/// - each record's used capacity fits its declared capacity;
-	/// - an active provider is in the index of every role it offers, at the position on its
-	///   record, and an unbonding one is in none;
+	/// - an unbonding provider has no live assignments;
+	/// - a provider with an index position is eligible for the role (active, stake at least
+	///   `MinStake`, free capacity) and the index points back at it;
 	/// - each role's index is dense (`0..RoleCount`), holds nothing beyond `RoleCount`, and
-	///   points only at active records that offer the role and name that position.
+	///   points only at records that name that position;
+	/// - the treasury account holds at least the existential deposit.
 	pub fn do_try_state() -> Result<(), TryRuntimeError> {
 		let stake_reason: T::RuntimeHoldReason = HoldReason::ProviderStake.into();
 		for (who, record) in Providers::<T>::iter() {
@@ -25,22 +32,34 @@ impl<T: Config> Pallet<T> {
 				"provider stake differs from its ProviderStake hold"
 			);
 			ensure!(record.capacity.covers(&record.used), "provider uses more than it declared");
+			ensure!(
+				record.is_active() || record.live_assignments == 0,
+				"unbonding provider has live assignments"
+			);
 			for role in [ProviderRole::Storage, ProviderRole::Compute] {
-				let position = record.index.get(role);
-				if record.is_active() && record.roles.offers(role) {
-					let position = position.ok_or("active provider missing from a role index")?;
+				if let Some(position) = record.index.get(role) {
+					ensure!(
+						Self::selection_score(&record, role).is_some(),
+						"ineligible provider in a role index"
+					);
 					ensure!(
 						RoleIndex::<T>::get(role, position).as_ref() == Some(&who),
 						"record's index position does not point back at it"
 					);
-				} else {
-					ensure!(
-						position.is_none(),
-						"inactive or non-offered role has an index position"
-					);
 				}
 			}
 		}
+		for who in polkadot_sdk::frame_system::Account::<T>::iter_keys() {
+			ensure!(
+				Providers::<T>::contains_key(&who)
+					|| T::Currency::balance_on_hold(&stake_reason, &who).is_zero(),
+				"stake hold without a provider record"
+			);
+		}
+		ensure!(
+			T::Currency::balance(&T::TreasuryAccount::get()) >= T::Currency::minimum_balance(),
+			"treasury account below the existential deposit"
+		);
 
 		for role in [ProviderRole::Storage, ProviderRole::Compute] {
 			let count = RoleCount::<T>::get(role);
@@ -53,8 +72,6 @@ impl<T: Config> Pallet<T> {
 				let who = RoleIndex::<T>::get(role, position).ok_or("role index is not dense")?;
 				let record =
 					Providers::<T>::get(&who).ok_or("role index names an unknown provider")?;
-				ensure!(record.is_active(), "role index names an unbonding provider");
-				ensure!(record.roles.offers(role), "role index names a provider without the role");
 				ensure!(
 					record.index.get(role) == Some(position),
 					"role index entry and record position disagree"

@@ -21,6 +21,9 @@ pub type BalanceOf<T> = <<T as Config>::Currency as fungible::Inspect<
 pub type AccountIdLookupOf<T> =
 	<<T as polkadot_sdk::frame_system::Config>::Lookup as StaticLookup>::Source;
 
+/// A provider's endpoint as calls take it and records store it (see [`validate_endpoint`]).
+pub type EndpointOf<T> = BoundedVec<u8, <T as Config>::MaxEndpointLen>;
+
 /// A provider registered at genesis: `(account, roles, stake, capacity, endpoint)`.
 pub type GenesisProvider<T> = (
 	<T as polkadot_sdk::frame_system::Config>::AccountId,
@@ -88,7 +91,7 @@ pub struct ProviderRecord<T: Config> {
 	/// Capacity assigned to live shards and jobs; never above `capacity`.
 	pub used: Capacity,
 	/// Where clients reach the provider's node (e.g. a multiaddr), UTF-8.
-	pub endpoint: BoundedVec<u8, T::MaxEndpointLen>,
+	pub endpoint: EndpointOf<T>,
 	/// Shards and jobs currently assigned; unbonding waits for zero.
 	pub live_assignments: u32,
 	/// Slashes ever applied.
@@ -118,5 +121,66 @@ pub fn capacity_for(roles: ProviderRoles, capacity: Capacity) -> Capacity {
 	Capacity {
 		bytes: if roles.offers(ProviderRole::Storage) { capacity.bytes } else { 0 },
 		compute_slots: if roles.offers(ProviderRole::Compute) { capacity.compute_slots } else { 0 },
+	}
+}
+
+/// The URL schemes an endpoint may use.
+pub const ENDPOINT_SCHEMES: [&[u8]; 4] = [b"http://", b"https://", b"ws://", b"wss://"];
+
+/// Whether `endpoint` has the form providers' endpoints must have:
+///
+/// - every byte is printable ASCII without space (`0x21..=0x7E`);
+/// - it starts with `http://`, `https://`, `ws://` or `wss://`;
+/// - then a non-empty host (a name, an IPv4 address, or an IPv6 address in brackets), an
+///   optional `:port` with a port in `1..=65535` in decimal, and an optional path starting
+///   with `/`.
+pub fn validate_endpoint(endpoint: &[u8]) -> bool {
+	if !endpoint.iter().all(|byte| (0x21..=0x7E).contains(byte)) {
+		return false;
+	}
+	let Some(rest) = ENDPOINT_SCHEMES.iter().find_map(|scheme| endpoint.strip_prefix(*scheme))
+	else {
+		return false;
+	};
+	let authority = rest.split(|byte| *byte == b'/').next().unwrap_or_default();
+	let port = if let Some(bracketed) = authority.strip_prefix(b"[") {
+		// An IPv6 literal: `[address]` then an optional `:port`.
+		let Some(close) = bracketed.iter().position(|byte| *byte == b']') else { return false };
+		let after = &bracketed[close + 1..];
+		let port = match after {
+			[] => None,
+			[b':', port @ ..] => Some(port),
+			_ => return false,
+		};
+		let address = &bracketed[..close];
+		if address.is_empty()
+			|| !address
+				.iter()
+				.all(|byte| byte.is_ascii_hexdigit() || matches!(byte, b':' | b'.'))
+		{
+			return false;
+		}
+		port
+	} else {
+		let (host, port) = match authority.iter().rposition(|byte| *byte == b':') {
+			Some(colon) => (&authority[..colon], Some(&authority[colon + 1..])),
+			None => (authority, None),
+		};
+		if host.is_empty() || host.iter().any(|byte| matches!(byte, b'[' | b']' | b'@' | b':')) {
+			return false;
+		}
+		port
+	};
+	match port {
+		None => true,
+		Some(port) => {
+			port.len() <= 5
+				&& !port.is_empty()
+				&& port.iter().all(u8::is_ascii_digit)
+				&& core::str::from_utf8(port)
+					.ok()
+					.and_then(|text| text.parse::<u32>().ok())
+					.is_some_and(|number| (1..=65_535).contains(&number))
+		},
 	}
 }

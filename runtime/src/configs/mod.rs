@@ -17,22 +17,23 @@ use polkadot_sdk::{
 			ConstBool, ConstU128, ConstU32, ConstU64, ConstU8, FindAuthor, Imbalance, OnUnbalanced,
 			VariantCountOf,
 		},
-		PalletId,
 		weights::{
-			constants::{ParityDbWeight, WEIGHT_REF_TIME_PER_SECOND},
+			constants::{ExtrinsicBaseWeight, ParityDbWeight, WEIGHT_REF_TIME_PER_SECOND},
 			ConstantMultiplier, IdentityFee, Weight,
 		},
+		PalletId,
 	},
-	frame_system::{self, limits::BlockLength as SystemBlockLength, limits::BlockWeights as SystemBlockWeights},
 	frame_system::EnsureRoot,
-	pallet_aura, pallet_authorship, pallet_balances, pallet_grandpa, pallet_sudo,
-	pallet_timestamp,
-	pallet_transaction_payment::{self, ConstFeeMultiplier, FungibleAdapter, Multiplier},
+	frame_system::{
+		self, limits::BlockLength as SystemBlockLength, limits::BlockWeights as SystemBlockWeights,
+	},
+	pallet_aura, pallet_authorship, pallet_balances, pallet_grandpa, pallet_sudo, pallet_timestamp,
+	pallet_transaction_payment::{self, FungibleAdapter, Multiplier, TargetedFeeAdjustment},
 	sp_consensus_aura::sr25519::AuthorityId as AuraId,
 	sp_core::{sr25519, Void},
 	sp_runtime::{
-		traits::{AccountIdConversion, One},
-		ConsensusEngineId, Perbill,
+		traits::{AccountIdConversion, Bounded, One},
+		ConsensusEngineId, FixedPointNumber, Perbill, Perquintill,
 	},
 	sp_version::RuntimeVersion,
 };
@@ -40,15 +41,43 @@ use polkadot_sdk::{
 /// Share of a block that normal (non-operational) extrinsics may fill.
 const NORMAL_DISPATCH_RATIO: Perbill = Perbill::from_percent(75);
 
+/// The most weight a block may have.
+const MAXIMUM_BLOCK_WEIGHT: Weight = Weight::from_parts(WEIGHT_REF_TIME_PER_SECOND, u64::MAX);
+
+/// Storage reads of the fee split per extrinsic, at most: the cached block author
+/// (`Authorship::Author`), on its first use in a block the digest and the Aura authorities,
+/// then the treasury's and the author's accounts.
+pub const FEE_SPLIT_READS: u64 = 5;
+
+/// Storage writes of the fee split per extrinsic, at most: the author cache, the treasury's
+/// and the author's accounts.
+pub const FEE_SPLIT_WRITES: u64 = 3;
+
 parameter_types! {
 	pub const BlockHashCount: BlockNumber = 2400;
 	pub const Version: RuntimeVersion = VERSION;
 	/// One second of compute per 3 s block: the rest of the slot is for import,
 	/// propagation and the node's worker services.
-	pub RuntimeBlockWeights: SystemBlockWeights = SystemBlockWeights::with_sensible_defaults(
-		Weight::from_parts(WEIGHT_REF_TIME_PER_SECOND, u64::MAX),
-		NORMAL_DISPATCH_RATIO,
-	);
+	///
+	/// Each extrinsic's base weight includes the fee split ([`DealWithFees`]), which runs
+	/// after dispatch and is outside every call's weight: [`FEE_SPLIT_READS`] reads and
+	/// [`FEE_SPLIT_WRITES`] writes.
+	pub RuntimeBlockWeights: SystemBlockWeights = SystemBlockWeights::builder()
+		.for_class(DispatchClass::all(), |weights| {
+			weights.base_extrinsic = ExtrinsicBaseWeight::get().saturating_add(
+				ParityDbWeight::get().reads_writes(FEE_SPLIT_READS, FEE_SPLIT_WRITES),
+			);
+		})
+		.for_class(DispatchClass::Normal, |weights| {
+			weights.max_total = Some(NORMAL_DISPATCH_RATIO * MAXIMUM_BLOCK_WEIGHT);
+		})
+		.for_class(DispatchClass::Operational, |weights| {
+			weights.max_total = Some(MAXIMUM_BLOCK_WEIGHT);
+			weights.reserved =
+				Some(MAXIMUM_BLOCK_WEIGHT - NORMAL_DISPATCH_RATIO * MAXIMUM_BLOCK_WEIGHT);
+		})
+		.avg_block_initialization(Perbill::from_percent(10))
+		.build_or_panic();
 	pub RuntimeBlockLength: SystemBlockLength = SystemBlockLength::builder()
 		.max_length(5 * 1024 * 1024)
 		.modify_max_length_for_class(DispatchClass::Normal, |max| *max = NORMAL_DISPATCH_RATIO * *max)
@@ -157,8 +186,16 @@ impl pallet_balances::Config for Runtime {
 }
 
 parameter_types! {
-	/// Fees do not scale with congestion yet: one multiplier for every block.
-	pub FeeMultiplier: Multiplier = Multiplier::one();
+	/// Blocks a quarter full keep fees where they are; fuller blocks raise them.
+	pub const TargetBlockFullness: Perquintill = Perquintill::from_percent(25);
+	/// How fast the multiplier follows block fullness: the value polkadot-sdk's relay
+	/// chains use. A block filled to the normal limit raises fees by about 0.004 %;
+	/// doubling them takes about 18,500 such blocks (15 hours at 3 s).
+	pub AdjustmentVariable: Multiplier = Multiplier::saturating_from_rational(75, 1_000_000);
+	/// Fees never fall below the unadjusted fee.
+	pub MinimumMultiplier: Multiplier = Multiplier::one();
+	/// No ceiling, as in the polkadot-sdk templates.
+	pub MaximumMultiplier: Multiplier = Bounded::max_value();
 }
 
 impl pallet_transaction_payment::Config for Runtime {
@@ -170,8 +207,15 @@ impl pallet_transaction_payment::Config for Runtime {
 	type WeightToFee = IdentityFee<Balance>;
 	/// One micro-XMBL per byte of extrinsic.
 	type LengthToFee = ConstantMultiplier<Balance, ConstU128<MICRO_UNIT>>;
-	/// Constant fee multiplier.
-	type FeeMultiplierUpdate = ConstFeeMultiplier<FeeMultiplier>;
+	/// Fees rise while blocks are fuller than [`TargetBlockFullness`] and fall back to the
+	/// floor of 1 (the fees docs/economics.md measures) while they are emptier.
+	type FeeMultiplierUpdate = TargetedFeeAdjustment<
+		Self,
+		TargetBlockFullness,
+		AdjustmentVariable,
+		MinimumMultiplier,
+		MaximumMultiplier,
+	>;
 	/// Operational extrinsics pay 5x for their priority.
 	type OperationalFeeMultiplier = ConstU8<5>;
 	/// Weights of the payment extension.
@@ -219,6 +263,11 @@ pub const FEE_TO_AUTHOR_PERCENT: u32 = 20;
 pub struct DealWithFees;
 
 impl OnUnbalanced<Credit<AccountId, Balances>> for DealWithFees {
+	/// A single credit is a fee without a tip: split like any other.
+	fn on_unbalanced(fees: Credit<AccountId, Balances>) {
+		Self::on_unbalanceds(core::iter::once(fees))
+	}
+
 	fn on_unbalanceds(mut fees_then_tips: impl Iterator<Item = Credit<AccountId, Balances>>) {
 		let Some(fees) = fees_then_tips.next() else { return };
 		let (mut to_author, to_treasury) =

@@ -1,7 +1,6 @@
 //! Registration: `register`, `update`, `bond_extra`.
 
 use crate::*;
-use alloc::vec::Vec;
 use polkadot_sdk::frame_support::{
 	ensure,
 	pallet_prelude::DispatchResult,
@@ -10,84 +9,87 @@ use polkadot_sdk::frame_support::{
 		tokens::{Fortitude, Preservation},
 		Get,
 	},
-	BoundedVec,
 };
-use polkadot_sdk::sp_runtime::traits::Saturating;
+use polkadot_sdk::sp_runtime::traits::{Saturating, Zero};
 
 impl<T: Config> Pallet<T> {
 	/// Register `who` as a provider: hold `stake`, store the record, enter the selection
-	/// index of each role offered.
+	/// index of each role offered that has room.
 	pub(crate) fn do_register(
 		who: T::AccountId,
 		roles: ProviderRoles,
 		stake: BalanceOf<T>,
 		capacity: Capacity,
-		endpoint: Vec<u8>,
+		endpoint: EndpointOf<T>,
 	) -> DispatchResult {
 		ensure!(!Providers::<T>::contains_key(&who), Error::<T>::AlreadyRegistered);
 		ensure!(stake >= T::MinStake::get(), Error::<T>::StakeBelowMinimum);
-		let endpoint = Self::bound_endpoint(endpoint)?;
+		ensure!(validate_endpoint(&endpoint), Error::<T>::InvalidEndpoint);
 		let capacity = capacity_for(roles, capacity);
 		Self::ensure_capacity_for_roles(roles, &capacity)?;
-		for role in roles.roles() {
-			ensure!(
-				RoleCount::<T>::get(role) < T::MaxProviders::get(),
-				Error::<T>::TooManyProviders
-			);
-		}
 		Self::ensure_can_hold(&who, stake)?;
 
 		T::Currency::hold(&HoldReason::ProviderStake.into(), &who, stake)?;
-		let mut index = IndexPositions::default();
-		for role in roles.roles() {
-			index.set(*role, Some(Self::index_push(*role, &who)));
-		}
-		Providers::<T>::insert(
-			&who,
-			ProviderRecord::<T> {
-				roles,
-				stake,
-				capacity,
-				used: Capacity::default(),
-				endpoint,
-				live_assignments: 0,
-				slashes: 0,
-				successes: 0,
-				status: ProviderStatus::Active,
-				index,
-			},
-		);
-		Self::deposit_event(Event::Registered { provider: who, roles, stake, capacity });
+		let mut record = ProviderRecord::<T> {
+			roles,
+			stake,
+			capacity,
+			used: Capacity::default(),
+			endpoint,
+			live_assignments: 0,
+			slashes: 0,
+			successes: 0,
+			status: ProviderStatus::Active,
+			index: IndexPositions::default(),
+		};
+		Self::deposit_event(Event::Registered { provider: who.clone(), roles, stake, capacity });
+		Self::sync_index(&who, &mut record);
+		Providers::<T>::insert(&who, record);
 		Ok(())
 	}
 
-	/// Replace `who`'s declared capacity and endpoint.
+	/// Change the fields of `who`'s declared capacity and endpoint that are given.
 	pub(crate) fn do_update(
 		who: T::AccountId,
-		capacity: Capacity,
-		endpoint: Vec<u8>,
+		bytes: Option<u64>,
+		compute_slots: Option<u32>,
+		endpoint: Option<EndpointOf<T>>,
 	) -> DispatchResult {
 		let mut record = Providers::<T>::get(&who).ok_or(Error::<T>::NotRegistered)?;
-		let endpoint = Self::bound_endpoint(endpoint)?;
-		let capacity = capacity_for(record.roles, capacity);
+		if let Some(endpoint) = &endpoint {
+			ensure!(validate_endpoint(endpoint), Error::<T>::InvalidEndpoint);
+		}
+		let requested = Capacity {
+			bytes: bytes.unwrap_or(record.capacity.bytes),
+			compute_slots: compute_slots.unwrap_or(record.capacity.compute_slots),
+		};
+		let capacity = capacity_for(record.roles, requested);
+		let endpoint = endpoint.unwrap_or_else(|| record.endpoint.clone());
+		ensure!(
+			capacity != record.capacity || endpoint != record.endpoint,
+			Error::<T>::NothingToUpdate
+		);
 		Self::ensure_capacity_for_roles(record.roles, &capacity)?;
 		ensure!(capacity.covers(&record.used), Error::<T>::CapacityBelowUsed);
 
 		record.capacity = capacity;
 		record.endpoint = endpoint;
+		Self::deposit_event(Event::Updated { provider: who.clone(), capacity });
+		Self::sync_index(&who, &mut record);
 		Providers::<T>::insert(&who, record);
-		Self::deposit_event(Event::Updated { provider: who, capacity });
 		Ok(())
 	}
 
 	/// Hold `amount` more of `who`'s balance as stake.
 	pub(crate) fn do_bond_extra(who: T::AccountId, amount: BalanceOf<T>) -> DispatchResult {
+		ensure!(!amount.is_zero(), Error::<T>::ZeroAmount);
 		let mut record = Providers::<T>::get(&who).ok_or(Error::<T>::NotRegistered)?;
 		Self::ensure_can_hold(&who, amount)?;
 
 		T::Currency::hold(&HoldReason::ProviderStake.into(), &who, amount)?;
 		record.stake = record.stake.saturating_add(amount);
 		let stake = record.stake;
+		Self::sync_index(&who, &mut record);
 		Providers::<T>::insert(&who, record);
 		Self::deposit_event(Event::StakeBonded { provider: who, amount, stake });
 		Ok(())
@@ -108,10 +110,5 @@ impl<T: Config> Pallet<T> {
 			ensure!(capacity.of(*role) > 0, Error::<T>::ZeroCapacity);
 		}
 		Ok(())
-	}
-
-	/// `endpoint` as a bounded vector, or `EndpointTooLong`.
-	fn bound_endpoint(endpoint: Vec<u8>) -> Result<BoundedVec<u8, T::MaxEndpointLen>, Error<T>> {
-		endpoint.try_into().map_err(|_| Error::<T>::EndpointTooLong)
 	}
 }

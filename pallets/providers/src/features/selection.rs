@@ -23,6 +23,69 @@ use polkadot_sdk::{
 const BILLION: u64 = 1_000_000_000;
 
 impl<T: Config> Pallet<T> {
+	/// Bring `record` (of `who`, not yet stored) into line with the selection indexes: out of
+	/// each index it is in but not eligible for, into each index of a role it is eligible for
+	/// that has room. The caller stores `record`.
+	pub(crate) fn sync_index(who: &T::AccountId, record: &mut ProviderRecord<T>) {
+		for role in [ProviderRole::Storage, ProviderRole::Compute] {
+			let eligible = Self::selection_score(record, role).is_some();
+			match record.index.get(role) {
+				Some(position) if !eligible => {
+					// `index_remove` may rewrite the record of the entry it moves, never `who`'s
+					// (that one is at `position`).
+					Self::index_remove(role, position);
+					record.index.set(role, None);
+					Self::deposit_event(Event::IndexLeft { provider: who.clone(), role });
+				},
+				None if eligible && RoleCount::<T>::get(role) < T::MaxProviders::get() => {
+					record.index.set(role, Some(Self::index_push(role, who)));
+					Self::deposit_event(Event::IndexEntered { provider: who.clone(), role });
+				},
+				_ => {},
+			}
+		}
+	}
+
+	/// Take `who` out of every index it is in but not eligible for.
+	pub(crate) fn do_chill(who: T::AccountId) -> DispatchResult {
+		let mut record = Providers::<T>::get(&who).ok_or(Error::<T>::NotRegistered)?;
+		let chillable = [ProviderRole::Storage, ProviderRole::Compute].into_iter().any(|role| {
+			record.index.get(role).is_some() && Self::selection_score(&record, role).is_none()
+		});
+		ensure!(chillable, Error::<T>::NothingToChill);
+		Self::sync_index(&who, &mut record);
+		Providers::<T>::insert(&who, record);
+		Ok(())
+	}
+
+	/// Put `who` into `role`'s index, at the position of `displace` if the index is full.
+	pub(crate) fn do_enter_index(
+		who: T::AccountId,
+		role: ProviderRole,
+		displace: Option<T::AccountId>,
+	) -> DispatchResult {
+		let mut record = Providers::<T>::get(&who).ok_or(Error::<T>::NotRegistered)?;
+		ensure!(record.index.get(role).is_none(), Error::<T>::AlreadyIndexed);
+		ensure!(Self::selection_score(&record, role).is_some(), Error::<T>::NotEligible);
+		if RoleCount::<T>::get(role) < T::MaxProviders::get() {
+			record.index.set(role, Some(Self::index_push(role, &who)));
+		} else {
+			let displaced = displace.ok_or(Error::<T>::TooManyProviders)?;
+			let mut displaced_record =
+				Providers::<T>::get(&displaced).ok_or(Error::<T>::CannotDisplace)?;
+			let position = displaced_record.index.get(role).ok_or(Error::<T>::CannotDisplace)?;
+			ensure!(displaced_record.stake < record.stake, Error::<T>::CannotDisplace);
+			RoleIndex::<T>::insert(role, position, &who);
+			record.index.set(role, Some(position));
+			displaced_record.index.set(role, None);
+			Providers::<T>::insert(&displaced, displaced_record);
+			Self::deposit_event(Event::IndexLeft { provider: displaced, role });
+		}
+		Providers::<T>::insert(&who, record);
+		Self::deposit_event(Event::IndexEntered { provider: who, role });
+		Ok(())
+	}
+
 	/// Append `who` to `role`'s index and return its position. The caller checked
 	/// `RoleCount < MaxProviders`.
 	pub(crate) fn index_push(role: ProviderRole, who: &T::AccountId) -> u32 {
@@ -82,12 +145,23 @@ impl<T: Config> Pallet<T> {
 		exclude: &[T::AccountId],
 		max_draws: u32,
 	) -> Result<Vec<T::AccountId>, SelectionError> {
+		Self::select_counting_draws(role, count, seed, exclude, max_draws).0
+	}
+
+	/// [`Self::do_select`], and the number of draws it made.
+	pub(crate) fn select_counting_draws(
+		role: ProviderRole,
+		count: u32,
+		seed: [u8; 32],
+		exclude: &[T::AccountId],
+		max_draws: u32,
+	) -> (Result<Vec<T::AccountId>, SelectionError>, u32) {
 		if count == 0 {
-			return Ok(Vec::new());
+			return (Ok(Vec::new()), 0);
 		}
 		let n = RoleCount::<T>::get(role);
 		if n < count {
-			return Err(SelectionError::NotEnoughProviders);
+			return (Err(SelectionError::NotEnoughProviders), 0);
 		}
 
 		let mut selected: Vec<T::AccountId> = Vec::with_capacity(count as usize);
@@ -132,9 +206,9 @@ impl<T: Config> Pallet<T> {
 			}
 		}
 		if (selected.len() as u32) < count {
-			return Err(SelectionError::NotEnoughProviders);
+			return (Err(SelectionError::NotEnoughProviders), draw);
 		}
-		Ok(selected)
+		(Ok(selected), draw)
 	}
 }
 
@@ -171,6 +245,7 @@ impl<T: Config> ProviderRegistry<T::AccountId, BalanceOf<T>> for Pallet<T> {
 		T::WeightInfo::select(T::MaxProviders::get(), Self::draw_budget(count))
 	}
 
+	/// A provider whose capacity of a role becomes full leaves that role's index.
 	fn assign(who: &T::AccountId, bytes: u64, slots: u32) -> DispatchResult {
 		Providers::<T>::try_mutate(who, |maybe_record| -> DispatchResult {
 			let record = maybe_record.as_mut().ok_or(Error::<T>::NotRegistered)?;
@@ -183,15 +258,19 @@ impl<T: Config> ProviderRegistry<T::AccountId, BalanceOf<T>> for Pallet<T> {
 			record.live_assignments =
 				record.live_assignments.checked_add(1).ok_or(Error::<T>::Overflow)?;
 			record.used = used;
+			Self::sync_index(who, record);
 			Ok(())
 		})
 	}
 
+	/// A provider whose freed capacity makes it eligible again enters the index if it has
+	/// room.
 	fn unassign(who: &T::AccountId, bytes: u64, slots: u32) {
 		Providers::<T>::mutate(who, |maybe_record| {
 			if let Some(record) = maybe_record {
 				record.used = record.used.saturating_sub(&Capacity { bytes, compute_slots: slots });
 				record.live_assignments = record.live_assignments.saturating_sub(1);
+				Self::sync_index(who, record);
 			}
 		});
 	}

@@ -51,6 +51,8 @@ impl<T: Config> Slashing<T::AccountId, BalanceOf<T>> for Pallet<T> {
 		let slashed = held_before.saturating_sub(held_after);
 		record.stake = record.stake.saturating_sub(slashed);
 		record.slashes = record.slashes.saturating_add(1);
+		// Below `MinStake`, the provider leaves the selection indexes.
+		Self::sync_index(provider, &mut record);
 		Providers::<T>::insert(provider, record);
 		Self::deposit_event(Event::Slashed {
 			provider: provider.clone(),

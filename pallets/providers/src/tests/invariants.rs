@@ -3,10 +3,31 @@
 //! After each step: total issuance is unchanged (nothing minted or burned), it still equals
 //! the sum of all balances (nothing lost), every account with a hold keeps at least the
 //! existential deposit free, and the pallet's invariants (`do_try_state`) hold. Operations
-//! may fail; a failed operation must change nothing.
+//! may fail; a failed operation must change nothing: the storage root after it equals the
+//! root before. The calls are made directly, outside the transactional layer of dispatch,
+//! so this holds only because every operation checks before it writes.
 
 use super::*;
 use polkadot_sdk::frame_support::traits::fungible::InspectHold;
+use polkadot_sdk::sp_runtime::{DispatchResult, StateVersion};
+
+/// Run `operation`; if it fails, the storage root must not have moved. Counts the failures.
+fn unchanged_if_err(
+	failures: &mut usize,
+	step: usize,
+	op: &str,
+	operation: impl FnOnce() -> DispatchResult,
+) {
+	let before = sp_io::storage::root(StateVersion::V1);
+	if let Err(error) = operation() {
+		*failures += 1;
+		assert_eq!(
+			sp_io::storage::root(StateVersion::V1),
+			before,
+			"failed {op} ({error:?}) changed storage at step {step}"
+		);
+	}
+}
 
 /// xorshift64*: small, deterministic, good enough to pick operations.
 struct Rng(u64);
@@ -65,8 +86,13 @@ fn check(issuance: Balance, step: usize, op: &str) {
 	}
 }
 
-fn run(seed: u64, steps: usize) {
-	ExtBuilder::default().build_and_execute(|| {
+/// Run `steps` operations from `seed`; returns how many failed (and were checked to change
+/// nothing).
+fn run(seed: u64, steps: usize) -> usize {
+	let mut failures = 0;
+	// Odd seeds: a small index, so full indexes and displacement are exercised too.
+	let max_providers = if seed % 2 == 1 { 3 } else { 10_000 };
+	ExtBuilder::default().max_providers(max_providers).build_and_execute(|| {
 		let mut rng = Rng::new(seed);
 		let issuance = Balances::total_issuance();
 		// Live assignments made, so that they can be ended again.
@@ -76,47 +102,57 @@ fn run(seed: u64, steps: usize) {
 		for step in 0..steps {
 			let who = rng.account();
 			let other = rng.account();
-			let op = match rng.below(14) {
+			let op = match rng.below(16) {
 				0 | 1 => {
 					let stake = MIN_STAKE + rng.below(3 * MIN_STAKE);
 					let declared = capacity(1 + rng.below(2_000), 1 + rng.below(8) as u32);
-					let _ = Registry::register(
-						RuntimeOrigin::signed(who),
-						rng.roles(),
-						stake,
-						declared,
-						b"node".to_vec(),
-					);
+					unchanged_if_err(&mut failures, step, "register", || {
+						Registry::register(
+							RuntimeOrigin::signed(who),
+							rng.roles(),
+							stake,
+							declared,
+							endpoint("ws://node:30333"),
+						)
+					});
 					"register"
-				}
+				},
 				2 => {
-					let _ = Registry::bond_extra(RuntimeOrigin::signed(who), rng.below(500));
+					unchanged_if_err(&mut failures, step, "bond_extra", || {
+						Registry::bond_extra(RuntimeOrigin::signed(who), rng.below(500))
+					});
 					"bond_extra"
-				}
+				},
 				3 => {
-					let declared = capacity(rng.below(3_000), rng.below(10) as u32);
-					let _ = Registry::update(RuntimeOrigin::signed(who), declared, vec![]);
+					let bytes = (rng.below(2) == 0).then(|| rng.below(3_000));
+					let slots = (rng.below(2) == 0).then(|| rng.below(10) as u32);
+					unchanged_if_err(&mut failures, step, "update", || {
+						Registry::update(RuntimeOrigin::signed(who), bytes, slots, None)
+					});
 					"update"
-				}
+				},
 				4 => {
-					let _ = <Registry as Escrow<AccountId, Balance>>::hold(&who, rng.below(2_000));
+					unchanged_if_err(&mut failures, step, "escrow hold", || {
+						<Registry as Escrow<AccountId, Balance>>::hold(&who, rng.below(2_000))
+					});
 					"escrow hold"
-				}
+				},
 				5 => {
 					let held = Balances::balance_on_hold(&HoldReason::Escrow.into(), &who);
 					// Sometimes more than is held, to exercise the error path.
 					let amount = rng.below(held + 50);
-					let _ = <Registry as Escrow<AccountId, Balance>>::release(&who, &other, amount);
+					unchanged_if_err(&mut failures, step, "escrow release", || {
+						<Registry as Escrow<AccountId, Balance>>::release(&who, &other, amount)
+					});
 					"escrow release"
-				}
+				},
 				6 => {
 					let held = Balances::balance_on_hold(&HoldReason::Escrow.into(), &who);
-					let _ = <Registry as Escrow<AccountId, Balance>>::refund(
-						&who,
-						rng.below(held + 50),
-					);
+					unchanged_if_err(&mut failures, step, "escrow refund", || {
+						<Registry as Escrow<AccountId, Balance>>::refund(&who, rng.below(held + 50))
+					});
 					"escrow refund"
-				}
+				},
 				7 => {
 					let harmed = match rng.below(3) {
 						0 => None,
@@ -128,7 +164,7 @@ fn run(seed: u64, steps: usize) {
 						harmed,
 					);
 					"slash"
-				}
+				},
 				8 => {
 					let bytes = rng.below(600);
 					let slots = rng.below(4) as u32;
@@ -140,7 +176,7 @@ fn run(seed: u64, steps: usize) {
 						assignments.push((who, bytes, slots));
 					}
 					"assign"
-				}
+				},
 				9 => {
 					if !assignments.is_empty() {
 						let i = rng.below(assignments.len() as u64) as usize;
@@ -150,15 +186,19 @@ fn run(seed: u64, steps: usize) {
 						);
 					}
 					"unassign"
-				}
+				},
 				10 => {
-					let _ = Registry::unbond(RuntimeOrigin::signed(who));
+					unchanged_if_err(&mut failures, step, "unbond", || {
+						Registry::unbond(RuntimeOrigin::signed(who))
+					});
 					"unbond"
-				}
+				},
 				11 => {
-					let _ = Registry::withdraw(RuntimeOrigin::signed(who));
+					unchanged_if_err(&mut failures, step, "withdraw", || {
+						Registry::withdraw(RuntimeOrigin::signed(who))
+					});
 					"withdraw"
-				}
+				},
 				12 => {
 					let seed = [rng.below(256) as u8; 32];
 					let role = if rng.below(2) == 0 {
@@ -181,27 +221,98 @@ fn run(seed: u64, steps: usize) {
 						}
 					}
 					"select"
-				}
+				},
+				13 => {
+					unchanged_if_err(&mut failures, step, "chill", || {
+						Registry::chill(RuntimeOrigin::signed(who), other)
+					});
+					"chill"
+				},
+				14 => {
+					let role = if rng.below(2) == 0 {
+						ProviderRole::Storage
+					} else {
+						ProviderRole::Compute
+					};
+					let displace = (rng.below(2) == 0).then_some(other);
+					unchanged_if_err(&mut failures, step, "enter_index", || {
+						Registry::enter_index(RuntimeOrigin::signed(who), role, displace)
+					});
+					"enter_index"
+				},
 				_ => {
 					if rng.below(4) == 0 {
-						let _ =
-							Registry::spend_treasury(RuntimeOrigin::root(), who, rng.below(300));
+						unchanged_if_err(&mut failures, step, "spend_treasury", || {
+							Registry::spend_treasury(RuntimeOrigin::root(), who, rng.below(300))
+						});
 						"spend_treasury"
 					} else {
 						block += rng.below(2 * UNBONDING);
 						run_to_block(block);
 						"advance blocks"
 					}
-				}
+				},
 			};
 			check(issuance, step, op);
 		}
 	});
+	failures
 }
 
 #[test]
 fn random_operations_conserve_issuance_and_invariants() {
-	for seed in 1..=24 {
-		run(seed, 400);
+	let failures: usize = (1..=24).map(|seed| run(seed, 400)).sum();
+	// The error paths are exercised, not only the successful ones.
+	assert!(failures > 1_000, "only {failures} failed operations were checked");
+}
+
+#[test]
+fn try_state_detects_each_broken_invariant() {
+	use polkadot_sdk::frame_support::{assert_ok, traits::fungible::MutateHold};
+	fn broken(breakage: &dyn Fn(), message: &'static str) {
+		ExtBuilder::default().build().execute_with(|| {
+			register(1, MIN_STAKE);
+			register(2, MIN_STAKE);
+			assert_eq!(Registry::do_try_state(), Ok(()));
+			breakage();
+			assert_eq!(Registry::do_try_state(), Err(message.into()));
+		});
 	}
+	broken(
+		&|| {
+			assert_ok!(Balances::hold(&HoldReason::ProviderStake.into(), &3, 50));
+		},
+		"stake hold without a provider record",
+	);
+	broken(
+		&|| {
+			Providers::<Test>::mutate(1, |record| {
+				let record = record.as_mut().unwrap();
+				record.status = ProviderStatus::Unbonding { unlock_at: 5 };
+				record.index = IndexPositions::default();
+				record.live_assignments = 1;
+			});
+			Registry::index_remove(ProviderRole::Storage, 0);
+			Registry::index_remove(ProviderRole::Compute, 0);
+		},
+		"unbonding provider has live assignments",
+	);
+	broken(
+		&|| Providers::<Test>::mutate(1, |record| record.as_mut().unwrap().stake = MIN_STAKE - 1),
+		"provider stake differs from its ProviderStake hold",
+	);
+	broken(
+		&|| {
+			Providers::<Test>::mutate(1, |record| {
+				record.as_mut().unwrap().used = capacity(1_000, 10);
+			})
+		},
+		"ineligible provider in a role index",
+	);
+	broken(
+		&|| {
+			assert_ok!(Balances::force_set_balance(RuntimeOrigin::root(), TREASURY, 0));
+		},
+		"treasury account below the existential deposit",
+	);
 }

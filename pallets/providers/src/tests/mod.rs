@@ -128,6 +128,11 @@ impl ExtBuilder {
 	}
 }
 
+/// `text` as an endpoint argument; panics if it is longer than the mock's limit.
+pub(crate) fn endpoint(text: &str) -> EndpointOf<Test> {
+	text.as_bytes().to_vec().try_into().expect("endpoint within MAX_ENDPOINT")
+}
+
 /// A storage-and-compute capacity.
 pub(crate) fn capacity(bytes: u64, compute_slots: u32) -> Capacity {
 	Capacity { bytes, compute_slots }
@@ -140,7 +145,7 @@ pub(crate) fn register(who: AccountId, stake: Balance) {
 		ProviderRoles::StorageAndCompute,
 		stake,
 		capacity(1_000, 10),
-		b"/ip4/127.0.0.1/tcp/30333".to_vec(),
+		endpoint("ws://127.0.0.1:30333"),
 	));
 }
 
@@ -151,7 +156,7 @@ pub(crate) fn register_as(who: AccountId, roles: ProviderRoles, stake: Balance) 
 		roles,
 		stake,
 		capacity(1_000, 10),
-		b"node".to_vec(),
+		endpoint("ws://node:30333"),
 	));
 }
 

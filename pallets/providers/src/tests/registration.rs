@@ -11,7 +11,7 @@ fn register_holds_stake_and_enters_both_indexes() {
 			ProviderRoles::StorageAndCompute,
 			200,
 			capacity(1_000, 4),
-			b"/ip4/127.0.0.1/tcp/30333".to_vec(),
+			endpoint("ws://127.0.0.1:30333"),
 		));
 
 		assert_eq!(staked(1), 200);
@@ -21,20 +21,26 @@ fn register_holds_stake_and_enters_both_indexes() {
 		assert_eq!(record.stake, 200);
 		assert_eq!(record.capacity, capacity(1_000, 4));
 		assert_eq!(record.used, Capacity::default());
-		assert_eq!(record.endpoint.to_vec(), b"/ip4/127.0.0.1/tcp/30333".to_vec());
+		assert_eq!(record.endpoint, endpoint("ws://127.0.0.1:30333"));
 		assert_eq!(record.status, ProviderStatus::Active);
 		assert_eq!(record.index, IndexPositions { storage: Some(0), compute: Some(0) });
 		assert_eq!(RoleCount::<Test>::get(ProviderRole::Storage), 1);
 		assert_eq!(RoleCount::<Test>::get(ProviderRole::Compute), 1);
 		assert_eq!(RoleIndex::<Test>::get(ProviderRole::Storage, 0), Some(1));
+		let events: Vec<RuntimeEvent> = System::events().into_iter().map(|r| r.event).collect();
 		assert_eq!(
-			last_event(),
-			Event::Registered {
-				provider: 1,
-				roles: ProviderRoles::StorageAndCompute,
-				stake: 200,
-				capacity: capacity(1_000, 4),
-			}
+			events[events.len() - 3..],
+			[
+				Event::Registered {
+					provider: 1,
+					roles: ProviderRoles::StorageAndCompute,
+					stake: 200,
+					capacity: capacity(1_000, 4),
+				},
+				Event::IndexEntered { provider: 1, role: ProviderRole::Storage },
+				Event::IndexEntered { provider: 1, role: ProviderRole::Compute },
+			]
+			.map(RuntimeEvent::Registry)
 		);
 	});
 }
@@ -64,7 +70,7 @@ fn register_twice_fails() {
 				ProviderRoles::Storage,
 				MIN_STAKE,
 				capacity(1, 0),
-				vec![],
+				endpoint("http://a"),
 			),
 			Error::<Test>::AlreadyRegistered
 		);
@@ -80,7 +86,7 @@ fn register_below_minimum_stake_fails() {
 				ProviderRoles::Storage,
 				MIN_STAKE - 1,
 				capacity(1, 0),
-				vec![],
+				endpoint("http://a"),
 			),
 			Error::<Test>::StakeBelowMinimum
 		);
@@ -96,7 +102,7 @@ fn register_without_enough_balance_fails_and_keeps_the_existential_deposit() {
 				ProviderRoles::Storage,
 				stake,
 				capacity(1, 0),
-				vec![],
+				endpoint("http://a"),
 			)
 		};
 		// An account with nothing.
@@ -112,27 +118,70 @@ fn register_without_enough_balance_fails_and_keeps_the_existential_deposit() {
 }
 
 #[test]
-fn register_with_a_too_long_endpoint_fails() {
+fn endpoint_form_is_validated() {
+	for valid in [
+		"http://a",
+		"https://node.example.org",
+		"ws://127.0.0.1:9944",
+		"wss://[::1]:443/rpc",
+		"http://host:65535/a/b",
+	] {
+		assert!(validate_endpoint(valid.as_bytes()), "{valid} is valid");
+	}
+	for invalid in [
+		"",
+		"node",
+		"/ip4/127.0.0.1/tcp/30333",
+		"ftp://host",
+		"http://",
+		"http://:80",
+		"http://host:",
+		"http://host:0",
+		"http://host:65536",
+		"http://host:99999999",
+		"http://host:8a",
+		"http://ho st",
+		"http://host\n",
+		"http://user@host",
+		"wss://[::1",
+		"wss://[]:1",
+		"wss://[::1]x",
+		"HTTP://host",
+	] {
+		assert!(!validate_endpoint(invalid.as_bytes()), "{invalid:?} is invalid");
+	}
+	// Non-ASCII bytes.
+	assert!(!validate_endpoint("http://h\u{e9}".as_bytes()));
+}
+
+#[test]
+fn register_and_update_refuse_a_malformed_endpoint() {
 	ExtBuilder::default().build_and_execute(|| {
-		let endpoint = |len: u32| vec![b'a'; len as usize];
 		assert_noop!(
 			Registry::register(
 				RuntimeOrigin::signed(1),
 				ProviderRoles::Storage,
 				MIN_STAKE,
 				capacity(1, 0),
-				endpoint(MAX_ENDPOINT + 1),
+				endpoint("/ip4/127.0.0.1/tcp/30333"),
 			),
-			Error::<Test>::EndpointTooLong
+			Error::<Test>::InvalidEndpoint
 		);
-		assert_ok!(Registry::register(
-			RuntimeOrigin::signed(1),
-			ProviderRoles::Storage,
-			MIN_STAKE,
-			capacity(1, 0),
-			endpoint(MAX_ENDPOINT),
-		));
+		register(1, MIN_STAKE);
+		assert_noop!(
+			Registry::update(RuntimeOrigin::signed(1), None, None, Some(endpoint("ws://x:0"))),
+			Error::<Test>::InvalidEndpoint
+		);
 	});
+}
+
+#[test]
+fn an_endpoint_longer_than_the_bound_does_not_decode() {
+	use codec::{Decode, Encode};
+	let too_long = vec![b'a'; MAX_ENDPOINT as usize + 1].encode();
+	assert!(EndpointOf::<Test>::decode(&mut &too_long[..]).is_err());
+	let longest = vec![b'a'; MAX_ENDPOINT as usize].encode();
+	assert!(EndpointOf::<Test>::decode(&mut &longest[..]).is_ok());
 }
 
 #[test]
@@ -145,7 +194,13 @@ fn register_with_zero_capacity_for_an_offered_role_fails() {
 			(ProviderRoles::StorageAndCompute, capacity(0, 5)),
 		] {
 			assert_noop!(
-				Registry::register(RuntimeOrigin::signed(1), roles, MIN_STAKE, declared, vec![]),
+				Registry::register(
+					RuntimeOrigin::signed(1),
+					roles,
+					MIN_STAKE,
+					declared,
+					endpoint("http://a")
+				),
 				Error::<Test>::ZeroCapacity
 			);
 		}
@@ -153,40 +208,142 @@ fn register_with_zero_capacity_for_an_offered_role_fails() {
 }
 
 #[test]
-fn register_beyond_max_providers_fails_until_one_leaves() {
+fn register_into_a_full_index_waits_outside_it() {
 	ExtBuilder::default().max_providers(2).build_and_execute(|| {
 		register_as(1, ProviderRoles::Storage, MIN_STAKE);
 		register_as(2, ProviderRoles::Storage, MIN_STAKE);
+		// Registered, but the storage index is full: 3 is out of it.
+		register_as(3, ProviderRoles::Storage, MIN_STAKE);
+		assert_eq!(record(3).index, IndexPositions::default());
+		assert_eq!(RoleCount::<Test>::get(ProviderRole::Storage), 2);
+		// The compute index is a separate list.
+		register_as(4, ProviderRoles::Compute, MIN_STAKE);
+		assert_eq!(record(4).index.compute, Some(0));
+		// When a place frees up, 3 enters without displacing anyone.
 		assert_noop!(
-			Registry::register(
-				RuntimeOrigin::signed(3),
-				ProviderRoles::Storage,
-				MIN_STAKE,
-				capacity(1, 0),
-				vec![],
-			),
+			Registry::enter_index(RuntimeOrigin::signed(3), ProviderRole::Storage, None),
 			Error::<Test>::TooManyProviders
 		);
-		// The compute index is a separate list.
-		register_as(3, ProviderRoles::Compute, MIN_STAKE);
-		// An unbonding provider frees its place.
 		assert_ok!(Registry::unbond(RuntimeOrigin::signed(1)));
-		register_as(4, ProviderRoles::Storage, MIN_STAKE);
+		assert_ok!(Registry::enter_index(RuntimeOrigin::signed(3), ProviderRole::Storage, None));
+		assert_eq!(record(3).index.storage, Some(1));
+		assert_eq!(last_event(), Event::IndexEntered { provider: 3, role: ProviderRole::Storage });
 	});
 }
 
 #[test]
-fn update_changes_capacity_and_endpoint() {
+fn a_full_index_admits_a_higher_stake_by_displacing_a_lower_one() {
+	ExtBuilder::default().max_providers(2).build_and_execute(|| {
+		register_as(1, ProviderRoles::Storage, MIN_STAKE);
+		register_as(2, ProviderRoles::Storage, 2 * MIN_STAKE);
+		register_as(3, ProviderRoles::Storage, 2 * MIN_STAKE);
+		assert_eq!(record(3).index, IndexPositions::default());
+		let enter = |who: AccountId, displace: Option<AccountId>| {
+			Registry::enter_index(RuntimeOrigin::signed(who), ProviderRole::Storage, displace)
+		};
+
+		// Equal stake does not displace; nor does naming a provider outside the index.
+		assert_noop!(enter(3, Some(2)), Error::<Test>::CannotDisplace);
+		assert_noop!(enter(3, Some(3)), Error::<Test>::CannotDisplace);
+		assert_noop!(enter(3, Some(7)), Error::<Test>::CannotDisplace);
+		assert_noop!(enter(1, None), Error::<Test>::AlreadyIndexed);
+		assert_noop!(enter(8, None), Error::<Test>::NotRegistered);
+
+		assert_ok!(enter(3, Some(1)));
+		assert_eq!(record(3).index.storage, Some(0));
+		assert_eq!(record(1).index, IndexPositions::default());
+		assert!(record(1).is_active(), "a displaced provider stays registered");
+		assert_eq!(RoleIndex::<Test>::get(ProviderRole::Storage, 0), Some(3));
+		assert_eq!(RoleCount::<Test>::get(ProviderRole::Storage), 2);
+		assert!(System::events().iter().any(|record| record.event
+			== RuntimeEvent::Registry(Event::IndexLeft {
+				provider: 1,
+				role: ProviderRole::Storage
+			})));
+
+		// 1 comes back by raising its stake above 2's and displacing it.
+		assert_ok!(Registry::bond_extra(RuntimeOrigin::signed(1), 2 * MIN_STAKE));
+		assert_eq!(record(1).index, IndexPositions::default(), "the index is still full");
+		assert_ok!(enter(1, Some(2)));
+		assert_eq!(record(1).index.storage, Some(1));
+	});
+}
+
+#[test]
+fn enter_index_refuses_an_ineligible_provider() {
+	ExtBuilder::default().max_providers(1).build_and_execute(|| {
+		register_as(1, ProviderRoles::Storage, MIN_STAKE);
+		register_as(2, ProviderRoles::Storage, 5 * MIN_STAKE);
+		// Full capacity: not eligible, whatever its stake.
+		assert_ok!(<Registry as ProviderRegistry<AccountId, Balance>>::assign(&2, 1_000, 0));
+		assert_noop!(
+			Registry::enter_index(RuntimeOrigin::signed(2), ProviderRole::Storage, Some(1)),
+			Error::<Test>::NotEligible
+		);
+		// A role not offered.
+		assert_noop!(
+			Registry::enter_index(RuntimeOrigin::signed(1), ProviderRole::Compute, None),
+			Error::<Test>::NotEligible
+		);
+	});
+}
+
+#[test]
+fn update_changes_only_the_fields_given() {
 	ExtBuilder::default().build_and_execute(|| {
 		register(1, MIN_STAKE);
+		assert_ok!(Registry::update(RuntimeOrigin::signed(1), Some(2_000), None, None));
+		assert_eq!(record(1).capacity, capacity(2_000, 10));
+		assert_eq!(record(1).endpoint, endpoint("ws://127.0.0.1:30333"));
+		assert_eq!(last_event(), Event::Updated { provider: 1, capacity: capacity(2_000, 10) });
+
+		assert_ok!(Registry::update(RuntimeOrigin::signed(1), None, Some(20), None));
+		assert_eq!(record(1).capacity, capacity(2_000, 20));
+
 		assert_ok!(Registry::update(
 			RuntimeOrigin::signed(1),
-			capacity(2_000, 20),
-			b"new".to_vec()
+			None,
+			None,
+			Some(endpoint("https://new.example"))
 		));
 		assert_eq!(record(1).capacity, capacity(2_000, 20));
-		assert_eq!(record(1).endpoint.to_vec(), b"new".to_vec());
-		assert_eq!(last_event(), Event::Updated { provider: 1, capacity: capacity(2_000, 20) });
+		assert_eq!(record(1).endpoint, endpoint("https://new.example"));
+
+		assert_ok!(Registry::update(
+			RuntimeOrigin::signed(1),
+			Some(3_000),
+			Some(30),
+			Some(endpoint("ws://n:1"))
+		));
+		assert_eq!(record(1).capacity, capacity(3_000, 30));
+		assert_eq!(record(1).endpoint, endpoint("ws://n:1"));
+	});
+}
+
+#[test]
+fn update_that_changes_nothing_is_refused() {
+	ExtBuilder::default().build_and_execute(|| {
+		register(1, MIN_STAKE);
+		register_as(2, ProviderRoles::Storage, MIN_STAKE);
+		assert_noop!(
+			Registry::update(RuntimeOrigin::signed(1), None, None, None),
+			Error::<Test>::NothingToUpdate
+		);
+		// The values it already has.
+		assert_noop!(
+			Registry::update(
+				RuntimeOrigin::signed(1),
+				Some(1_000),
+				Some(10),
+				Some(endpoint("ws://127.0.0.1:30333"))
+			),
+			Error::<Test>::NothingToUpdate
+		);
+		// Compute slots of a storage-only provider are ignored: nothing changes.
+		assert_noop!(
+			Registry::update(RuntimeOrigin::signed(2), None, Some(5), None),
+			Error::<Test>::NothingToUpdate
+		);
 	});
 }
 
@@ -196,14 +353,19 @@ fn update_cannot_shrink_below_used_capacity() {
 		register(1, MIN_STAKE);
 		assert_ok!(<Registry as ProviderRegistry<AccountId, Balance>>::assign(&1, 500, 3));
 		assert_noop!(
-			Registry::update(RuntimeOrigin::signed(1), capacity(499, 10), vec![]),
+			Registry::update(RuntimeOrigin::signed(1), Some(499), None, None),
 			Error::<Test>::CapacityBelowUsed
 		);
 		assert_noop!(
-			Registry::update(RuntimeOrigin::signed(1), capacity(1_000, 2), vec![]),
+			Registry::update(RuntimeOrigin::signed(1), None, Some(2), None),
 			Error::<Test>::CapacityBelowUsed
 		);
-		assert_ok!(Registry::update(RuntimeOrigin::signed(1), capacity(500, 3), vec![]));
+		// Exactly what is used: full, so out of both indexes.
+		assert_ok!(Registry::update(RuntimeOrigin::signed(1), Some(500), Some(3), None));
+		assert_eq!(record(1).index, IndexPositions::default());
+		// Room again: back in both.
+		assert_ok!(Registry::update(RuntimeOrigin::signed(1), Some(600), Some(4), None));
+		assert_eq!(record(1).index, IndexPositions { storage: Some(0), compute: Some(0) });
 	});
 }
 
@@ -211,16 +373,12 @@ fn update_cannot_shrink_below_used_capacity() {
 fn update_errors() {
 	ExtBuilder::default().build_and_execute(|| {
 		assert_noop!(
-			Registry::update(RuntimeOrigin::signed(1), capacity(1, 1), vec![]),
+			Registry::update(RuntimeOrigin::signed(1), Some(1), Some(1), None),
 			Error::<Test>::NotRegistered
 		);
 		register(1, MIN_STAKE);
 		assert_noop!(
-			Registry::update(RuntimeOrigin::signed(1), capacity(1, 1), vec![0; 33]),
-			Error::<Test>::EndpointTooLong
-		);
-		assert_noop!(
-			Registry::update(RuntimeOrigin::signed(1), capacity(1, 0), vec![]),
+			Registry::update(RuntimeOrigin::signed(1), None, Some(0), None),
 			Error::<Test>::ZeroCapacity
 		);
 	});
@@ -249,6 +407,7 @@ fn bond_extra_errors() {
 			Error::<Test>::NotRegistered
 		);
 		register(1, MIN_STAKE);
+		assert_noop!(Registry::bond_extra(RuntimeOrigin::signed(1), 0), Error::<Test>::ZeroAmount);
 		let available = ENDOWMENT - MIN_STAKE - ED;
 		assert_noop!(
 			Registry::bond_extra(RuntimeOrigin::signed(1), available + 1),

@@ -1,6 +1,7 @@
 //! Selection and the rest of the `ProviderRegistry` interface.
 
 use super::*;
+use alloc::collections::BTreeSet;
 use polkadot_sdk::frame_support::{assert_noop, assert_ok};
 
 fn select(
@@ -64,10 +65,18 @@ fn select_is_deterministic_in_its_seed() {
 		for who in 1..=ACCOUNTS {
 			register(who, MIN_STAKE);
 		}
-		assert_eq!(
-			select(ProviderRole::Storage, 3, 9, &[]),
-			select(ProviderRole::Storage, 3, 9, &[])
-		);
+		for seed in 0..20 {
+			assert_eq!(
+				select_seeded(ProviderRole::Storage, 3, seed_of(seed)),
+				select_seeded(ProviderRole::Storage, 3, seed_of(seed))
+			);
+		}
+		// The seed matters: 20 seeds do not all give the same selection (with 8 providers
+		// and 3 picks there are 336 ordered outcomes).
+		let outcomes: BTreeSet<Vec<AccountId>> = (0..20)
+			.map(|seed| select_seeded(ProviderRole::Storage, 3, seed_of(seed)).unwrap())
+			.collect();
+		assert!(outcomes.len() >= 10, "only {} distinct selections", outcomes.len());
 	});
 }
 
@@ -193,37 +202,149 @@ fn selection_makes_at_most_its_draw_budget() {
 			register(who, MIN_STAKE);
 		}
 		assert_eq!(
-			Registry::do_select(ProviderRole::Storage, 1, [0; 32], &[], 0),
-			Err(SelectionError::NotEnoughProviders)
+			Registry::select_counting_draws(ProviderRole::Storage, 1, [0; 32], &[], 0),
+			(Err(SelectionError::NotEnoughProviders), 0)
 		);
 		// One draw at the full stake weight would be accepted; at a tenth it may be rejected,
 		// but a drawn eligible candidate still fills the place when the budget runs out.
-		assert_eq!(
-			Registry::do_select(ProviderRole::Storage, 1, [0; 32], &[], 1).map(|v| v.len()),
-			Ok(1)
-		);
+		let (chosen, draws) =
+			Registry::select_counting_draws(ProviderRole::Storage, 1, [0; 32], &[], 1);
+		assert_eq!((chosen.map(|v| v.len()), draws), (Ok(1), 1));
 		assert_eq!(Registry::draw_budget(3), 3 * 16);
+
+		// Everyone excluded: no draw is ever accepted, so the selection spends its whole budget
+		// (on 8 providers a budget of 5 ends before every position has been seen) and no more.
+		let everyone: Vec<AccountId> = (1..=ACCOUNTS).collect();
+		for budget in 1..=5 {
+			for seed in 0..20 {
+				let (chosen, draws) = Registry::select_counting_draws(
+					ProviderRole::Storage,
+					1,
+					seed_of(seed),
+					&everyone,
+					budget,
+				);
+				assert_eq!(chosen, Err(SelectionError::NotEnoughProviders));
+				assert!(draws <= budget, "{draws} draws on a budget of {budget}");
+			}
+		}
+		// With a large budget, it stops once every position has been seen: never more draws
+		// than the budget.
+		for seed in 0..20 {
+			let (_, draws) = Registry::select_counting_draws(
+				ProviderRole::Storage,
+				1,
+				seed_of(seed),
+				&everyone,
+				1_000,
+			);
+			assert!(draws >= ACCOUNTS as u32 && draws <= 1_000, "{draws}");
+		}
+		// `select` uses `count × MaxSelectionDraws`.
+		let (_, draws) = Registry::select_counting_draws(
+			ProviderRole::Storage,
+			2,
+			[3; 32],
+			&everyone,
+			Registry::draw_budget(2),
+		);
+		assert!(draws <= 2 * 16, "{draws}");
+	});
+}
+
+#[test]
+fn a_provider_slashed_below_min_stake_leaves_the_index_and_returns_on_bond_extra() {
+	ExtBuilder::default().build_and_execute(|| {
+		register(1, MIN_STAKE + 10);
+		register(2, MIN_STAKE);
+		<Registry as Slashing<AccountId, Balance>>::slash(&1, 5, None);
+		assert_eq!(record(1).index, IndexPositions { storage: Some(0), compute: Some(0) });
+		<Registry as Slashing<AccountId, Balance>>::slash(&1, 10, None);
+		assert_eq!(record(1).stake, MIN_STAKE - 5);
+		assert_eq!(record(1).index, IndexPositions::default());
+		assert_eq!(RoleCount::<Test>::get(ProviderRole::Storage), 1);
+		assert_eq!(RoleIndex::<Test>::get(ProviderRole::Storage, 0), Some(2));
+		// Every selection of one provider finds the only eligible one at its first draw.
+		for seed in 0..50 {
+			let (chosen, draws) =
+				Registry::select_counting_draws(ProviderRole::Storage, 1, seed_of(seed), &[], 16);
+			assert_eq!((chosen, draws), (Ok(vec![2]), 1));
+		}
+		assert_noop!(
+			Registry::enter_index(RuntimeOrigin::signed(1), ProviderRole::Storage, None),
+			Error::<Test>::NotEligible
+		);
+		assert_ok!(Registry::bond_extra(RuntimeOrigin::signed(1), 5));
+		assert_eq!(record(1).index, IndexPositions { storage: Some(1), compute: Some(1) });
+	});
+}
+
+#[test]
+fn a_full_provider_leaves_the_index_and_returns_when_unassigned() {
+	ExtBuilder::default().build_and_execute(|| {
+		register(1, MIN_STAKE);
+		assert_ok!(assign(1, 600, 2));
+		assert_eq!(record(1).index, IndexPositions { storage: Some(0), compute: Some(0) });
+		// Storage full, compute slots free: out of the storage index only.
+		assert_ok!(assign(1, 400, 0));
+		assert_eq!(record(1).index, IndexPositions { storage: None, compute: Some(0) });
+		assert_eq!(RoleCount::<Test>::get(ProviderRole::Storage), 0);
+		<Registry as ProviderRegistry<AccountId, Balance>>::unassign(&1, 400, 0);
+		assert_eq!(record(1).index, IndexPositions { storage: Some(0), compute: Some(0) });
+	});
+}
+
+#[test]
+fn chill_takes_only_ineligible_providers_out() {
+	ExtBuilder::default().build_and_execute(|| {
+		register(1, MIN_STAKE);
+		register(2, MIN_STAKE);
+		assert_noop!(Registry::chill(RuntimeOrigin::signed(3), 1), Error::<Test>::NothingToChill);
+		assert_noop!(Registry::chill(RuntimeOrigin::signed(3), 5), Error::<Test>::NotRegistered);
+		// An entry that became ineligible without a call of the provider's (as after a
+		// runtime upgrade raising `MinStake`): written straight into the record.
+		Providers::<Test>::mutate(1, |record| {
+			record.as_mut().expect("registered").used = capacity(1_000, 10);
+		});
+		assert_ok!(Registry::chill(RuntimeOrigin::signed(3), 1));
+		assert_eq!(record(1).index, IndexPositions::default());
+		assert_eq!(RoleIndex::<Test>::get(ProviderRole::Storage, 0), Some(2));
+		assert_eq!(record(2).index, IndexPositions { storage: Some(0), compute: Some(0) });
+		assert_noop!(Registry::chill(RuntimeOrigin::signed(3), 1), Error::<Test>::NothingToChill);
 	});
 }
 
 #[test]
 fn selection_does_not_scan_every_provider() {
-	// 2_000 full providers and one eligible provider at the end of the index: a selection
-	// that scanned the index would always find it; one bounded by its draw budget (16 draws
-	// for one provider) almost never does.
+	// 2_000 providers with a thousandth of their capacity free at a tenth of the stake weight
+	// (each draw accepted with probability 1/10,000): a selection that scanned the index
+	// would read all of them; one bounded by its budget makes exactly its 16 draws, then
+	// fills the place from the candidates it drew.
 	ExtBuilder::default().build_and_execute(|| {
 		for who in 1_000..3_000 {
 			assert_ok!(Balances::force_set_balance(RuntimeOrigin::root(), who, ENDOWMENT));
 			register(who, MIN_STAKE);
-			assert_ok!(assign(who, 1_000, 10));
+			assert_ok!(assign(who, 999, 0));
 		}
-		register(1, MIN_STAKE);
-		assert_eq!(RoleIndex::<Test>::get(ProviderRole::Storage, 2_000), Some(1));
-
-		let found = (0..20)
-			.filter(|i| select_seeded(ProviderRole::Storage, 1, seed_of(*i)).is_ok())
+		assert_eq!(RoleCount::<Test>::get(ProviderRole::Storage), 2_000);
+		for seed in 0..20 {
+			let (chosen, draws) = Registry::select_counting_draws(
+				ProviderRole::Storage,
+				1,
+				seed_of(seed),
+				&[],
+				Registry::draw_budget(1),
+			);
+			assert_eq!(chosen.map(|v| v.len()), Ok(1));
+			assert!(draws <= 16, "{draws} draws");
+		}
+		let spent_the_budget = (0..20)
+			.filter(|seed| {
+				Registry::select_counting_draws(ProviderRole::Storage, 1, seed_of(*seed), &[], 16).1
+					== 16
+			})
 			.count();
-		assert!(found <= 3, "found the one eligible provider {found} times out of 20");
+		assert!(spent_the_budget >= 19, "{spent_the_budget} of 20 selections drew 16 times");
 	});
 }
 

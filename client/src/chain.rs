@@ -1,0 +1,524 @@
+//! One WebSocket connection to a node: reads, and signed transactions watched
+//! through `author_submitAndWatchExtrinsic`.
+
+use crate::{metadata::Metadata, ClientError};
+use codec::{Decode, Encode};
+use jsonrpsee::{
+	core::{
+		client::{ClientT, SubscriptionClientT},
+		params::ArrayParams,
+		ClientError as RpcError, DeserializeOwned,
+	},
+	rpc_params,
+	ws_client::{WsClient, WsClientBuilder},
+};
+use polkadot_sdk::{
+	frame_support::storage::storage_prefix,
+	frame_system, pallet_balances,
+	sc_transaction_pool_api::TransactionStatus,
+	sp_core::{crypto::Ss58Codec, sr25519, Bytes, Pair, H256},
+	sp_runtime::{
+		generic::Era,
+		traits::{BlakeTwo256, Hash as _},
+		DispatchError, MultiAddress, MultiSignature,
+	},
+	sp_version::RuntimeVersion,
+};
+use serde_json::Value;
+use std::{sync::OnceLock, time::Duration};
+use xmbl_runtime::{
+	AccountId, Balance, Header, Nonce, Runtime, RuntimeCall, RuntimeEvent, SignedPayload,
+	UncheckedExtrinsic,
+};
+
+/// Blocks a transaction stays valid after the block it was built on (its mortal era).
+/// A transaction that is not included within them can never be included later.
+pub const MORTALITY: u64 = 64;
+
+/// How long to wait for a node to accept the WebSocket connection.
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// How far [`Chain::submit`] follows a transaction before it returns.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Wait {
+	/// Return once the node's pool accepted the transaction.
+	None,
+	/// Return once the transaction is in a block of the best chain.
+	InBlock,
+	/// Return once the block that includes the transaction is finalized.
+	Finalized,
+}
+
+/// A step in a transaction's life, as the node reports it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Progress {
+	/// Signed and sent; the hash identifies the transaction from now on.
+	Submitted { tx_hash: H256 },
+	/// In the pool, waiting for an earlier nonce.
+	Future,
+	/// In the pool, ready for a block.
+	Ready,
+	/// Gossiped to other nodes.
+	Broadcast,
+	/// In block `block_hash` (not final yet).
+	InBlock { block_hash: H256 },
+	/// The block was retracted by a reorg; the transaction goes back to the pool.
+	Retracted { block_hash: H256 },
+	/// Final in `block_hash`.
+	Finalized { block_hash: H256 },
+}
+
+/// A transaction's result.
+#[derive(Debug)]
+pub struct Submitted {
+	pub tx_hash: H256,
+	/// Where it was included, when the wait asked for a block.
+	pub included: Option<Included>,
+}
+
+/// A transaction in a block that dispatched successfully.
+#[derive(Debug)]
+pub struct Included {
+	pub block_hash: H256,
+	pub block_number: u32,
+	/// Whether that block was final when the client returned.
+	pub finalized: bool,
+	/// The events the transaction emitted.
+	pub events: Vec<RuntimeEvent>,
+}
+
+/// A connection to a node of an XMBL chain whose runtime is the one this client was
+/// built with.
+pub struct Chain {
+	rpc: WsClient,
+	url: String,
+	genesis: H256,
+	metadata: OnceLock<Metadata>,
+}
+
+/// Check a node's `ws://` or `wss://` URL (`http(s)://` is taken to mean the same
+/// port's WebSocket, which every node serves).
+pub fn node_url(text: &str) -> Result<String, ClientError> {
+	let bad = || ClientError::BadUrl(text.to_owned());
+	let mut url = url::Url::parse(text).map_err(|_| bad())?;
+	let scheme = match url.scheme() {
+		"ws" | "http" => "ws",
+		"wss" | "https" => "wss",
+		_ => return Err(bad()),
+	};
+	url.set_scheme(scheme).map_err(|_| bad())?;
+	if url.host_str().is_none_or(str::is_empty) || url.query().is_some() {
+		return Err(bad());
+	}
+	Ok(url.into())
+}
+
+/// Refuse a node whose runtime is not the one the client's call encoding and
+/// signature come from: the same call index can mean another call in another runtime.
+pub fn check_runtime_version(node: &RuntimeVersion) -> Result<(), ClientError> {
+	let ours = &xmbl_runtime::VERSION;
+	if node.spec_name != ours.spec_name
+		|| node.spec_version != ours.spec_version
+		|| node.transaction_version != ours.transaction_version
+	{
+		return Err(ClientError::RuntimeMismatch {
+			client: describe_version(ours),
+			node: describe_version(node),
+		});
+	}
+	Ok(())
+}
+
+fn describe_version(version: &RuntimeVersion) -> String {
+	format!(
+		"{} spec {} transaction {}",
+		version.spec_name, version.spec_version, version.transaction_version
+	)
+}
+
+impl Chain {
+	/// Connect to the node at `url` and check that it runs this client's runtime.
+	pub async fn connect(url: &str) -> Result<Self, ClientError> {
+		let url = node_url(url)?;
+		let rpc = WsClientBuilder::default()
+			.connection_timeout(CONNECT_TIMEOUT)
+			.build(&url)
+			.await
+			.map_err(|error| ClientError::Unreachable {
+				url: url.clone(),
+				error: error.to_string(),
+			})?;
+		let mut chain = Chain { rpc, url, genesis: H256::zero(), metadata: OnceLock::new() };
+		let version: RuntimeVersion =
+			chain.request("state_getRuntimeVersion", rpc_params![]).await?;
+		check_runtime_version(&version)?;
+		chain.genesis = chain
+			.request::<Option<H256>>("chain_getBlockHash", rpc_params![0])
+			.await?
+			.ok_or_else(|| ClientError::Decode { what: "genesis hash", error: "none".into() })?;
+		Ok(chain)
+	}
+
+	/// The runtime's metadata as this client was built with it.
+	pub fn metadata(&self) -> &Metadata {
+		self.metadata.get_or_init(Metadata::of_runtime)
+	}
+
+	/// Call a JSON-RPC method.
+	pub async fn request<T: DeserializeOwned>(
+		&self,
+		method: &str,
+		params: ArrayParams,
+	) -> Result<T, ClientError> {
+		self.rpc
+			.request(method, params)
+			.await
+			.map_err(|error| self.rpc_error(method, error))
+	}
+
+	fn rpc_error(&self, method: &str, error: RpcError) -> ClientError {
+		match error {
+			RpcError::Call(error) => ClientError::Rpc {
+				method: method.to_owned(),
+				code: error.code(),
+				message: error.message().to_owned(),
+				data: error.data().map(|data| data.get().to_owned()),
+			},
+			RpcError::ParseError(error) => {
+				ClientError::Decode { what: "JSON-RPC reply", error: format!("{method}: {error}") }
+			},
+			RpcError::RequestTimeout => ClientError::Unreachable {
+				url: self.url.clone(),
+				error: "request timed out".into(),
+			},
+			other => ClientError::Unreachable { url: self.url.clone(), error: other.to_string() },
+		}
+	}
+
+	/// Whether the node runs a development chain (where `//Alice` may sign by default).
+	pub async fn is_development(&self) -> Result<bool, ClientError> {
+		let chain_type: Value = self.request("system_chainType", rpc_params![]).await?;
+		Ok(chain_type == "Development")
+	}
+
+	/// Raw storage at `key` in block `at` (the best block if `None`), if any.
+	pub async fn storage(
+		&self,
+		key: &[u8],
+		at: Option<H256>,
+	) -> Result<Option<Vec<u8>>, ClientError> {
+		let value: Option<Bytes> =
+			self.request("state_getStorage", rpc_params![Bytes(key.to_vec()), at]).await?;
+		Ok(value.map(|bytes| bytes.0))
+	}
+
+	/// Storage at `key` decoded as `T`, if present.
+	pub async fn storage_value<T: Decode>(
+		&self,
+		key: &[u8],
+		what: &'static str,
+	) -> Result<Option<T>, ClientError> {
+		self.storage(key, None)
+			.await?
+			.map(|bytes| {
+				T::decode(&mut &bytes[..])
+					.map_err(|error| ClientError::Decode { what, error: error.to_string() })
+			})
+			.transpose()
+	}
+
+	/// An account's balances.
+	pub async fn account(&self, who: &AccountId) -> Result<AccountBalances, ClientError> {
+		let key = frame_system::Account::<Runtime>::hashed_key_for(who);
+		let info = self
+			.storage_value::<frame_system::AccountInfo<Nonce, pallet_balances::AccountData<Balance>>>(
+				&key, "account",
+			)
+			.await?
+			.unwrap_or_default();
+		Ok(AccountBalances {
+			free: info.data.free,
+			reserved: info.data.reserved,
+			frozen: info.data.frozen,
+		})
+	}
+
+	/// A provider's record, if it is registered.
+	pub async fn provider(
+		&self,
+		who: &AccountId,
+	) -> Result<Option<pallet_xmbl_providers::ProviderRecord<Runtime>>, ClientError> {
+		let key = pallet_xmbl_providers::Providers::<Runtime>::hashed_key_for(who);
+		self.storage_value(&key, "provider record").await
+	}
+
+	/// Sign `call` with `signer` as a transaction valid for [`MORTALITY`] blocks, submit
+	/// it and follow it as far as `wait` asks, reporting each step to `progress`. The
+	/// nonce is the account's next one (pending transactions included) unless given,
+	/// as when replacing a pending transaction.
+	///
+	/// A transaction the pool refuses (bad nonce, no funds for the fee) fails at once
+	/// with [`ClientError::Invalid`]; one dropped or found invalid later with
+	/// [`ClientError::NotIncluded`]; a call that fails on chain with
+	/// [`ClientError::Dispatch`]; a wait longer than `timeout` with
+	/// [`ClientError::Timeout`], which names the transaction so it can be looked up.
+	pub async fn submit(
+		&self,
+		signer: &sr25519::Pair,
+		call: RuntimeCall,
+		nonce: Option<Nonce>,
+		wait: Wait,
+		timeout: Duration,
+		mut progress: impl FnMut(&Progress),
+	) -> Result<Submitted, ClientError> {
+		let extrinsic = self.sign(signer, call, nonce).await?;
+		let tx_hash = BlakeTwo256::hash(&extrinsic);
+		let refused =
+			|chain: &Self, error: RpcError, method: &str| match chain.rpc_error(method, error) {
+				ClientError::Rpc { message, data, .. } => {
+					ClientError::Invalid { tx_hash, reason: data.unwrap_or(message) }
+				},
+				other => other,
+			};
+
+		if wait == Wait::None {
+			self.rpc
+				.request::<H256, _>("author_submitExtrinsic", rpc_params![Bytes(extrinsic)])
+				.await
+				.map_err(|error| refused(self, error, "author_submitExtrinsic"))?;
+			progress(&Progress::Submitted { tx_hash });
+			return Ok(Submitted { tx_hash, included: None });
+		}
+
+		let mut statuses = self
+			.rpc
+			.subscribe::<TransactionStatus<H256, H256>, _>(
+				"author_submitAndWatchExtrinsic",
+				rpc_params![Bytes(extrinsic)],
+				"author_unwatchExtrinsic",
+			)
+			.await
+			.map_err(|error| refused(self, error, "author_submitAndWatchExtrinsic"))?;
+		progress(&Progress::Submitted { tx_hash });
+
+		let mut last = "submitted";
+		let follow = async {
+			loop {
+				let status = match statuses.next().await {
+					Some(Ok(status)) => status,
+					Some(Err(error)) => {
+						return Err(ClientError::Decode {
+							what: "transaction status",
+							error: error.to_string(),
+						})
+					},
+					None => {
+						return Err(ClientError::NotIncluded {
+							tx_hash,
+							reason: "the node closed the subscription".into(),
+						})
+					},
+				};
+				let not_included =
+					|reason: &str| Err(ClientError::NotIncluded { tx_hash, reason: reason.into() });
+				match status {
+					TransactionStatus::Future => {
+						last = "future";
+						progress(&Progress::Future)
+					},
+					TransactionStatus::Ready => {
+						last = "ready";
+						progress(&Progress::Ready)
+					},
+					TransactionStatus::Broadcast(_) => progress(&Progress::Broadcast),
+					TransactionStatus::InBlock((block_hash, _)) => {
+						last = "in a block";
+						progress(&Progress::InBlock { block_hash });
+						if wait == Wait::InBlock {
+							return self.included(tx_hash, block_hash, false).await;
+						}
+					},
+					TransactionStatus::Retracted(block_hash) => {
+						last = "retracted";
+						progress(&Progress::Retracted { block_hash })
+					},
+					TransactionStatus::Finalized((block_hash, _)) => {
+						progress(&Progress::Finalized { block_hash });
+						return self.included(tx_hash, block_hash, true).await;
+					},
+					TransactionStatus::FinalityTimeout(_) => {
+						return not_included("the node stopped watching it for finality")
+					},
+					TransactionStatus::Usurped(_) => {
+						return not_included("replaced by another transaction with the same nonce")
+					},
+					TransactionStatus::Dropped => {
+						return not_included("dropped from the node's pool")
+					},
+					TransactionStatus::Invalid => {
+						return not_included("became invalid before it was included")
+					},
+				}
+			}
+		};
+		match tokio::time::timeout(timeout, follow).await {
+			Ok(result) => result.map(|included| Submitted { tx_hash, included: Some(included) }),
+			Err(_) => {
+				Err(ClientError::Timeout { tx_hash, waited: timeout, last_status: last.into() })
+			},
+		}
+	}
+
+	/// The signed extrinsic: mortal from the best block, with the metadata hash of
+	/// the runtime the call was encoded for.
+	async fn sign(
+		&self,
+		signer: &sr25519::Pair,
+		call: RuntimeCall,
+		nonce: Option<Nonce>,
+	) -> Result<Vec<u8>, ClientError> {
+		let account: AccountId = signer.public().into();
+		let nonce: Nonce = match nonce {
+			Some(nonce) => nonce,
+			None => {
+				self.request("system_accountNextIndex", rpc_params![account.to_ss58check()])
+					.await?
+			},
+		};
+		let best: Header = self.request("chain_getHeader", rpc_params![]).await?;
+		let era = Era::mortal(MORTALITY, best.number.into());
+		let tx_extension = xmbl_runtime::tx_extension(nonce, 0, era);
+		let implicit = xmbl_runtime::tx_implicit(self.genesis, best.hash(), self.metadata().hash());
+		let payload = SignedPayload::from_raw(call.clone(), tx_extension.clone(), implicit);
+		let signature = payload.using_encoded(|bytes| signer.sign(bytes));
+		Ok(UncheckedExtrinsic::new_signed(
+			call,
+			MultiAddress::Id(account),
+			MultiSignature::Sr25519(signature),
+			tx_extension,
+		)
+		.encode())
+	}
+
+	/// The outcome of transaction `tx_hash` in block `block_hash`.
+	async fn included(
+		&self,
+		tx_hash: H256,
+		block_hash: H256,
+		finalized: bool,
+	) -> Result<Included, ClientError> {
+		let block: Value = self.request("chain_getBlock", rpc_params![block_hash]).await?;
+		let header: Header =
+			serde_json::from_value(block["block"]["header"].clone()).map_err(|error| {
+				ClientError::Decode { what: "block header", error: error.to_string() }
+			})?;
+		let extrinsics: Vec<Bytes> =
+			serde_json::from_value(block["block"]["extrinsics"].clone()).map_err(|error| {
+				ClientError::Decode { what: "block body", error: error.to_string() }
+			})?;
+		let index = extrinsics
+			.iter()
+			.position(|extrinsic| BlakeTwo256::hash(extrinsic) == tx_hash)
+			.ok_or_else(|| ClientError::Decode {
+				what: "block body",
+				error: format!("transaction {tx_hash:?} is not in block {block_hash:?}"),
+			})?;
+
+		let key = storage_prefix(b"System", b"Events");
+		let bytes = self.storage(&key, Some(block_hash)).await?.unwrap_or_default();
+		let records = Vec::<frame_system::EventRecord<RuntimeEvent, H256>>::decode(&mut &bytes[..])
+			.map_err(|error| ClientError::Decode { what: "events", error: error.to_string() })?;
+		let events: Vec<RuntimeEvent> = records
+			.into_iter()
+			.filter(|record| record.phase == frame_system::Phase::ApplyExtrinsic(index as u32))
+			.map(|record| record.event)
+			.collect();
+		for event in &events {
+			if let RuntimeEvent::System(frame_system::Event::ExtrinsicFailed {
+				dispatch_error,
+				..
+			}) = event
+			{
+				return Err(ClientError::Dispatch {
+					tx_hash,
+					block_hash,
+					error: self.metadata().dispatch_error(dispatch_error),
+				});
+			}
+		}
+		Ok(Included { block_hash, block_number: header.number, finalized, events })
+	}
+}
+
+/// Free, reserved (held) and frozen balance of an account, in planck.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct AccountBalances {
+	pub free: Balance,
+	pub reserved: Balance,
+	pub frozen: Balance,
+}
+
+/// A dispatch error named through the runtime's metadata.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NamedDispatchError {
+	/// `Pallet.Error` for module errors (`Providers.StakeBelowMinimum`), otherwise the
+	/// error's kind (`BadOrigin`, `Token.FundsUnavailable`).
+	pub name: String,
+	/// The error's documentation, if the runtime has one.
+	pub description: String,
+}
+
+impl NamedDispatchError {
+	pub(crate) fn other(error: &DispatchError) -> Self {
+		let name = match error {
+			DispatchError::Token(token) => format!("Token.{token:?}"),
+			DispatchError::Arithmetic(arithmetic) => format!("Arithmetic.{arithmetic:?}"),
+			DispatchError::Transactional(transactional) => {
+				format!("Transactional.{transactional:?}")
+			},
+			other => format!("{other:?}"),
+		};
+		NamedDispatchError { name, description: String::new() }
+	}
+}
+
+#[cfg(test)]
+mod tests {
+	use super::*;
+
+	#[test]
+	fn node_urls() {
+		assert_eq!(node_url("ws://127.0.0.1:9944").unwrap(), "ws://127.0.0.1:9944/");
+		assert_eq!(node_url("wss://rpc.example.org").unwrap(), "wss://rpc.example.org/");
+		assert_eq!(
+			node_url("wss://rpc.example.org:443/xmbl").unwrap(),
+			"wss://rpc.example.org/xmbl"
+		);
+		assert_eq!(node_url("http://localhost:9944").unwrap(), "ws://localhost:9944/");
+		assert_eq!(node_url("https://localhost:9944").unwrap(), "wss://localhost:9944/");
+		for bad in [
+			"127.0.0.1:9944",
+			"ftp://host:1",
+			"ws://",
+			"not a url",
+			"ws://host:1/?q=1",
+			"ws://host:99999",
+		] {
+			assert!(node_url(bad).is_err(), "{bad}");
+		}
+	}
+
+	#[test]
+	fn refuses_a_node_with_another_runtime_version() {
+		let ours = xmbl_runtime::VERSION;
+		assert!(check_runtime_version(&ours).is_ok());
+		let newer = RuntimeVersion { spec_version: ours.spec_version + 1, ..ours.clone() };
+		let error = check_runtime_version(&newer).unwrap_err();
+		assert!(matches!(error, ClientError::RuntimeMismatch { .. }), "{error}");
+		let other_tx =
+			RuntimeVersion { transaction_version: ours.transaction_version + 1, ..ours.clone() };
+		assert!(check_runtime_version(&other_tx).is_err());
+		let other_chain = RuntimeVersion { spec_name: "polkadot".into(), ..ours };
+		assert!(check_runtime_version(&other_chain).is_err());
+	}
+}

@@ -1,0 +1,24 @@
+//! The XMBL file format: the [`Manifest`] and the streaming pipeline between a file and its
+//! shards.
+//!
+//! [`encode`] reads a file once through [`std::io::Read`]: each segment is encrypted
+//! (AES-256-GCM, STREAM; unless the file is public), erasure-coded into `k + m` pieces, and
+//! piece `i` of every segment is appended to shard writer `i` and hashed into shard `i`'s root.
+//! Batches of segments are processed in parallel on the rayon pool, so memory is bounded by the
+//! batch, not the file. [`decode`] verifies every offered shard against its root first, then
+//! rebuilds the file from the first `k` good ones.
+//!
+//! The manifest types build without `std` (feature `std`, on by default, adds the pipeline).
+//! `DESIGN.md` documents the format byte by byte.
+
+#![cfg_attr(not(feature = "std"), no_std)]
+
+extern crate alloc;
+
+mod manifest;
+#[cfg(feature = "std")]
+mod pipeline;
+
+pub use manifest::*;
+#[cfg(feature = "std")]
+pub use pipeline::*;

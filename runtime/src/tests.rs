@@ -1,0 +1,195 @@
+//! Runtime tests on the genesis presets' state: the presets themselves and the fee split.
+
+use crate::{
+	configs::{DealWithFees, TreasuryAccount, FEE_TO_AUTHOR_PERCENT},
+	genesis_config_presets::{get_preset, preset_names, ENDOWMENT},
+	AccountId, Balance, Balances, Providers, RuntimeGenesisConfig, System, EXISTENTIAL_DEPOSIT,
+};
+use codec::Encode;
+use polkadot_sdk::{
+	frame_support::{
+		genesis_builder_helper::build_state,
+		traits::{
+			fungible::{Balanced, Inspect},
+			tokens::{Fortitude, Precision, Preservation},
+			OnUnbalanced,
+		},
+	},
+	sp_consensus_aura::{Slot, AURA_ENGINE_ID},
+	sp_genesis_builder::{self, PresetId},
+	sp_io::TestExternalities,
+	sp_keyring::Sr25519Keyring,
+	sp_runtime::{Digest, DigestItem},
+};
+use serde_json::Value;
+use xmbl_primitives::{ProviderRegistry, ProviderRoles};
+
+/// `patch` merged into `base`: objects key by key, anything else replaced.
+fn merge(base: &mut Value, patch: Value) {
+	match (base, patch) {
+		(Value::Object(base), Value::Object(patch)) => {
+			for (key, value) in patch {
+				merge(base.entry(key).or_insert(Value::Null), value);
+			}
+		},
+		(base, patch) => *base = patch,
+	}
+}
+
+/// The state built from the preset `id` (the default config with the preset's patch).
+fn preset_state(id: &str) -> TestExternalities {
+	let patch: Value = serde_json::from_slice(
+		&get_preset(&PresetId::from(id)).unwrap_or_else(|| panic!("preset {id} exists")),
+	)
+	.expect("a preset is JSON");
+	let mut config = serde_json::to_value(RuntimeGenesisConfig::default()).expect("to JSON");
+	merge(&mut config, patch);
+	let json = serde_json::to_vec(&config).expect("to JSON");
+	let mut ext = TestExternalities::default();
+	ext.execute_with(|| build_state::<RuntimeGenesisConfig>(json).expect("the preset builds"));
+	ext
+}
+
+fn account(keyring: Sr25519Keyring) -> AccountId {
+	keyring.to_account_id()
+}
+
+fn is_provider(who: &AccountId) -> bool {
+	<Providers as ProviderRegistry<AccountId, Balance>>::provider(who)
+		.is_some_and(|summary| summary.active && summary.roles == ProviderRoles::StorageAndCompute)
+}
+
+fn is_authority(who: Sr25519Keyring) -> bool {
+	let key: polkadot_sdk::sp_consensus_aura::sr25519::AuthorityId = who.public().into();
+	polkadot_sdk::pallet_aura::Authorities::<crate::Runtime>::get().contains(&key)
+}
+
+#[test]
+fn every_preset_builds_with_an_endowed_treasury() {
+	let names = preset_names();
+	assert_eq!(names.len(), 2);
+	for id in names {
+		let id = <PresetId as AsRef<str>>::as_ref(&id).to_owned();
+		preset_state(&id).execute_with(|| {
+			assert!(
+				Balances::balance(&TreasuryAccount::get()) >= EXISTENTIAL_DEPOSIT,
+				"{id}: treasury not endowed"
+			);
+			assert!(
+				!polkadot_sdk::pallet_aura::Authorities::<crate::Runtime>::get().is_empty(),
+				"{id}: no authority"
+			);
+		});
+	}
+}
+
+#[test]
+fn development_preset_has_alice_as_validator_and_provider() {
+	preset_state(sp_genesis_builder::DEV_RUNTIME_PRESET).execute_with(|| {
+		assert_eq!(polkadot_sdk::pallet_aura::Authorities::<crate::Runtime>::get().len(), 1);
+		assert!(is_authority(Sr25519Keyring::Alice));
+		assert!(is_provider(&account(Sr25519Keyring::Alice)));
+		assert!(!is_provider(&account(Sr25519Keyring::Bob)));
+		for keyring in Sr25519Keyring::well_known() {
+			assert!(Balances::total_balance(&account(keyring)) == ENDOWMENT, "{keyring:?}");
+		}
+	});
+}
+
+#[test]
+fn local_testnet_preset_has_three_validators_and_providers() {
+	preset_state(sp_genesis_builder::LOCAL_TESTNET_RUNTIME_PRESET).execute_with(|| {
+		assert_eq!(polkadot_sdk::pallet_aura::Authorities::<crate::Runtime>::get().len(), 3);
+		for keyring in [Sr25519Keyring::Alice, Sr25519Keyring::Bob, Sr25519Keyring::Charlie] {
+			assert!(is_authority(keyring), "{keyring:?} authority");
+			assert!(is_provider(&account(keyring)), "{keyring:?} provider");
+		}
+		assert!(!is_provider(&account(Sr25519Keyring::Dave)));
+	});
+}
+
+/// Start block 1, sealed in `slot` (the author is authority `slot % count`), or without a
+/// pre-runtime digest (no author found).
+fn start_block(slot: Option<u64>) {
+	let digest = Digest {
+		logs: slot
+			.map(|slot| DigestItem::PreRuntime(AURA_ENGINE_ID, Slot::from(slot).encode()))
+			.into_iter()
+			.collect(),
+	};
+	System::initialize(&1, &Default::default(), &digest);
+}
+
+/// Take `amount` from Dave's free balance as a credit, as the payment extension does.
+fn withdraw_from_dave(
+	amount: Balance,
+) -> polkadot_sdk::frame_support::traits::fungible::Credit<AccountId, Balances> {
+	Balances::withdraw(
+		&account(Sr25519Keyring::Dave),
+		amount,
+		Precision::Exact,
+		Preservation::Preserve,
+		Fortitude::Polite,
+	)
+	.expect("Dave is endowed")
+}
+
+/// Balances of (author, treasury) and total issuance.
+fn snapshot(author: &AccountId) -> (Balance, Balance, Balance) {
+	(
+		Balances::total_balance(author),
+		Balances::total_balance(&TreasuryAccount::get()),
+		Balances::total_issuance(),
+	)
+}
+
+const FEE: Balance = 1_000_000;
+const TIP: Balance = 7_777;
+
+#[test]
+fn fees_go_20_percent_to_the_author_80_to_the_treasury_and_tips_to_the_author() {
+	preset_state(sp_genesis_builder::DEV_RUNTIME_PRESET).execute_with(|| {
+		start_block(Some(5));
+		let alice = account(Sr25519Keyring::Alice);
+		let (author_before, treasury_before, issuance) = snapshot(&alice);
+		DealWithFees::on_unbalanceds(
+			[withdraw_from_dave(FEE), withdraw_from_dave(TIP)].into_iter(),
+		);
+		let (author_after, treasury_after, issuance_after) = snapshot(&alice);
+		let to_author = FEE * Balance::from(FEE_TO_AUTHOR_PERCENT) / 100;
+		assert_eq!(to_author, 200_000);
+		assert_eq!(author_after - author_before, to_author + TIP);
+		assert_eq!(treasury_after - treasury_before, FEE - to_author);
+		assert_eq!(issuance_after, issuance, "nothing burned");
+	});
+}
+
+#[test]
+fn a_fee_passed_alone_is_split_too() {
+	preset_state(sp_genesis_builder::DEV_RUNTIME_PRESET).execute_with(|| {
+		start_block(Some(5));
+		let alice = account(Sr25519Keyring::Alice);
+		let (author_before, treasury_before, issuance) = snapshot(&alice);
+		DealWithFees::on_unbalanced(withdraw_from_dave(FEE));
+		let (author_after, treasury_after, issuance_after) = snapshot(&alice);
+		assert_eq!(author_after - author_before, 200_000);
+		assert_eq!(treasury_after - treasury_before, 800_000);
+		assert_eq!(issuance_after, issuance, "nothing burned");
+	});
+}
+
+#[test]
+fn without_an_author_everything_goes_to_the_treasury() {
+	preset_state(sp_genesis_builder::DEV_RUNTIME_PRESET).execute_with(|| {
+		start_block(None);
+		let alice = account(Sr25519Keyring::Alice);
+		let (author_before, treasury_before, issuance) = snapshot(&alice);
+		DealWithFees::on_unbalanceds(
+			[withdraw_from_dave(FEE), withdraw_from_dave(TIP)].into_iter(),
+		);
+		let (author_after, treasury_after, issuance_after) = snapshot(&alice);
+		assert_eq!(author_after, author_before);
+		assert_eq!(treasury_after - treasury_before, FEE + TIP);
+		assert_eq!(issuance_after, issuance, "nothing burned");
+	});
+}
