@@ -4,8 +4,9 @@
 //! the sum of all balances (nothing lost), every account with a hold keeps at least the
 //! existential deposit free, and the pallet's invariants (`do_try_state`) hold. Operations
 //! may fail; a failed operation must change nothing: the storage root after it equals the
-//! root before. The calls are made directly, outside the transactional layer of dispatch,
-//! so this holds only because every operation checks before it writes.
+//! root before. The operations are the pallet's `do_*` functions, which the dispatchables
+//! call: outside the storage layer that a `#[pallet::call]` wraps around every call, so this
+//! holds only because every operation checks before it writes.
 
 use super::*;
 use polkadot_sdk::frame_support::traits::fungible::InspectHold;
@@ -107,8 +108,8 @@ fn run(seed: u64, steps: usize) -> usize {
 					let stake = MIN_STAKE + rng.below(3 * MIN_STAKE);
 					let declared = capacity(1 + rng.below(2_000), 1 + rng.below(8) as u32);
 					unchanged_if_err(&mut failures, step, "register", || {
-						Registry::register(
-							RuntimeOrigin::signed(who),
+						Registry::do_register(
+							who,
 							rng.roles(),
 							stake,
 							declared,
@@ -119,7 +120,7 @@ fn run(seed: u64, steps: usize) -> usize {
 				},
 				2 => {
 					unchanged_if_err(&mut failures, step, "bond_extra", || {
-						Registry::bond_extra(RuntimeOrigin::signed(who), rng.below(500))
+						Registry::do_bond_extra(who, rng.below(500))
 					});
 					"bond_extra"
 				},
@@ -127,7 +128,7 @@ fn run(seed: u64, steps: usize) -> usize {
 					let bytes = (rng.below(2) == 0).then(|| rng.below(3_000));
 					let slots = (rng.below(2) == 0).then(|| rng.below(10) as u32);
 					unchanged_if_err(&mut failures, step, "update", || {
-						Registry::update(RuntimeOrigin::signed(who), bytes, slots, None)
+						Registry::do_update(who, bytes, slots, None)
 					});
 					"update"
 				},
@@ -188,14 +189,12 @@ fn run(seed: u64, steps: usize) -> usize {
 					"unassign"
 				},
 				10 => {
-					unchanged_if_err(&mut failures, step, "unbond", || {
-						Registry::unbond(RuntimeOrigin::signed(who))
-					});
+					unchanged_if_err(&mut failures, step, "unbond", || Registry::do_unbond(who));
 					"unbond"
 				},
 				11 => {
 					unchanged_if_err(&mut failures, step, "withdraw", || {
-						Registry::withdraw(RuntimeOrigin::signed(who))
+						Registry::do_withdraw(who)
 					});
 					"withdraw"
 				},
@@ -223,9 +222,7 @@ fn run(seed: u64, steps: usize) -> usize {
 					"select"
 				},
 				13 => {
-					unchanged_if_err(&mut failures, step, "chill", || {
-						Registry::chill(RuntimeOrigin::signed(who), other)
-					});
+					unchanged_if_err(&mut failures, step, "chill", || Registry::do_chill(other));
 					"chill"
 				},
 				14 => {
@@ -236,14 +233,14 @@ fn run(seed: u64, steps: usize) -> usize {
 					};
 					let displace = (rng.below(2) == 0).then_some(other);
 					unchanged_if_err(&mut failures, step, "enter_index", || {
-						Registry::enter_index(RuntimeOrigin::signed(who), role, displace)
+						Registry::do_enter_index(who, role, displace)
 					});
 					"enter_index"
 				},
 				_ => {
 					if rng.below(4) == 0 {
 						unchanged_if_err(&mut failures, step, "spend_treasury", || {
-							Registry::spend_treasury(RuntimeOrigin::root(), who, rng.below(300))
+							Registry::do_spend_treasury(who, rng.below(300))
 						});
 						"spend_treasury"
 					} else {
