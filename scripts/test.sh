@@ -10,8 +10,9 @@ scripts/setup.sh
 # reuses every compiled crate instead of building a second set.
 build_workspace
 cargo test --locked --workspace
-cargo build --locked -p xmbl-merkle --no-default-features --target wasm32v1-none
-# The pallet's benchmarks, run once each as tests (compiles only the pallet with the feature).
-cargo test --locked -p pallet-xmbl-providers --features runtime-benchmarks
+# The engines' parts the runtime uses build without std.
+cargo build --locked -p xmbl-merkle -p xmbl-file-format --no-default-features --target wasm32v1-none
+# The pallets' benchmarks, run once each as tests (compiles only the pallets with the feature).
+cargo test --locked -p pallet-xmbl-providers -p pallet-xmbl-storage --features runtime-benchmarks
 # Both JS test files start their own `xmbl-node --dev` ($XMBL_NODE, from scripts/env.sh).
 (cd tests/polkadot-js && npm test)

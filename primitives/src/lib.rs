@@ -2,7 +2,9 @@
 //!
 //! The provider pallet implements [`ProviderRegistry`], [`Escrow`] and [`Slashing`]; the
 //! storage and compute markets depend on these traits through their `Config`, and the
-//! runtime wires the two together. Nothing here needs a `T: Config`.
+//! runtime wires the two together. The storage market's runtime API
+//! ([`StorageMarketApi`]) and the duties it reports live here too, for the node and the
+//! client. Nothing here needs a `T: Config`.
 
 #![cfg_attr(not(feature = "std"), no_std)]
 
@@ -178,6 +180,10 @@ pub trait ProviderRegistry<AccountId, Balance> {
 	/// The worst-case weight of a `select` of `count` providers.
 	fn select_weight(count: u32) -> Weight;
 
+	/// How many providers of `role` selection can currently draw from (an upper bound on
+	/// what one `select` can return).
+	fn selectable(role: ProviderRole) -> u32;
+
 	/// Reserve `bytes` and `slots` of `who`'s free capacity for one new live assignment.
 	fn assign(who: &AccountId, bytes: u64, slots: u32) -> DispatchResult;
 
@@ -198,6 +204,9 @@ pub trait Escrow<AccountId, Balance> {
 
 	/// Return `amount` of `client`'s escrow to `client`'s free balance.
 	fn refund(client: &AccountId, amount: Balance) -> DispatchResult;
+
+	/// What `client` has in escrow, for every market together.
+	fn held(client: &AccountId) -> Balance;
 }
 
 /// The split of one slash of a provider's stake.
@@ -220,6 +229,53 @@ pub trait Slashing<AccountId, Balance> {
 		amount: Balance,
 		harmed: Option<(AccountId, Balance)>,
 	) -> SlashOutcome<Balance>;
+}
+
+/// A storage deal's number, assigned in order from 0.
+pub type DealId = u64;
+
+/// What a storage provider's node has to do for one shard it is assigned.
+#[derive(Encode, Decode, TypeInfo, Clone, PartialEq, Eq, Debug)]
+pub struct ShardDuty<BlockNumber> {
+	/// The deal the shard belongs to.
+	pub deal: DealId,
+	/// The shard's number in the deal (`0..k+m`).
+	pub shard: u8,
+	/// The shard's root: the BLAKE3 hash of its bytes.
+	pub root: [u8; 32],
+	/// The shard's length in bytes.
+	pub size: u64,
+	/// What is due.
+	pub task: ShardTask<BlockNumber>,
+}
+
+/// The part of a [`ShardDuty`] that changes over the deal's life.
+#[derive(Encode, Decode, TypeInfo, Clone, PartialEq, Eq, Debug)]
+pub enum ShardTask<BlockNumber> {
+	/// Take the shard in (uploaded by the client, or rebuilt from `k` other shards when
+	/// `repair`) and confirm it before block `until`.
+	Receive { repair: bool, until: BlockNumber },
+	/// Prove `leaves` of the shard for the deal's period `period` before block `deadline`.
+	Prove { period: u32, leaves: Vec<u64>, deadline: BlockNumber },
+	/// Keep the shard; nothing is due before the deal's next period starts at `next_period`.
+	Keep { next_period: BlockNumber },
+}
+
+polkadot_sdk::sp_api::decl_runtime_apis! {
+	/// The storage market, as provider nodes and clients read it.
+	pub trait StorageMarketApi<AccountId, BlockNumber, Deal>
+	where
+		AccountId: codec::Codec,
+		BlockNumber: codec::Codec,
+		Deal: codec::Codec,
+	{
+		/// Every shard assigned to `provider` and what is due for it.
+		fn provider_duties(provider: AccountId) -> Vec<ShardDuty<BlockNumber>>;
+		/// A deal as stored, or `None` if there is no live deal `deal`.
+		fn deal(deal: DealId) -> Option<Deal>;
+		/// The live deals `owner` made, in order.
+		fn deals_of(owner: AccountId) -> Vec<DealId>;
+	}
 }
 
 #[cfg(test)]

@@ -26,10 +26,15 @@ use polkadot_sdk::{
 };
 
 use crate::{
-	genesis_config_presets, opaque, AccountId, Aura, Balance, Block, Executive, Grandpa,
-	InherentDataExt, Nonce, Runtime, RuntimeCall, RuntimeGenesisConfig, System, TransactionPayment,
-	VERSION,
+	genesis_config_presets, opaque, AccountId, Aura, Balance, Block, BlockNumber, Executive,
+	Grandpa, InherentDataExt, Nonce, Runtime, RuntimeCall, RuntimeGenesisConfig, Storage, System,
+	TransactionPayment, VERSION,
 };
+use xmbl_primitives::{DealId, ShardDuty};
+
+/// A storage deal as [`xmbl_primitives::StorageMarketApi::deal`] returns it: the deal and its
+/// manifest.
+pub type DealView = (pallet_xmbl_storage::Deal<Runtime>, xmbl_file_format::Manifest);
 
 impl_runtime_apis! {
 	impl sp_api::Core<Block> for Runtime {
@@ -227,6 +232,22 @@ impl_runtime_apis! {
 			let params = (&config, &whitelist);
 			add_benchmarks!(params, batches);
 			Ok(batches)
+		}
+	}
+
+	impl xmbl_primitives::StorageMarketApi<Block, AccountId, BlockNumber, DealView> for Runtime {
+		fn provider_duties(provider: AccountId) -> Vec<ShardDuty<BlockNumber>> {
+			Storage::provider_duties(&provider)
+		}
+
+		fn deal(deal: DealId) -> Option<DealView> {
+			let record = pallet_xmbl_storage::Deals::<Runtime>::get(deal)?;
+			let manifest = pallet_xmbl_storage::Manifests::<Runtime>::get(deal)?;
+			Some((record, manifest))
+		}
+
+		fn deals_of(owner: AccountId) -> Vec<DealId> {
+			Storage::deals_of(&owner)
 		}
 	}
 

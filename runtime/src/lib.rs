@@ -97,10 +97,23 @@ include!("token.rs");
 /// addresses every wallet and tool already knows.
 pub const SS58_PREFIX: u16 = 42;
 
-/// Blocks between a provider's `unbond` and its `withdraw`: one minute. This chain
-/// is a development and test network where end-to-end tests wait for the period;
-/// a public network would choose days (see docs/economics.md).
-pub const PROVIDER_UNBONDING_PERIOD: BlockNumber = MINUTES;
+/// Blocks in a storage proof period: 30 seconds. This chain is a development and test
+/// network whose end-to-end tests watch several periods pass; a public network would prove
+/// hourly or daily (see docs/storage.md).
+pub const STORAGE_PROOF_PERIOD: BlockNumber = 10;
+
+/// Blocks a storage provider has to confirm a shard assigned to it: one proof period.
+pub const STORAGE_UPLOAD_WINDOW: BlockNumber = STORAGE_PROOF_PERIOD;
+
+/// Storage proof periods a provider may miss in a row before its shard is repaired
+/// elsewhere.
+pub const STORAGE_MAX_MISSED_PERIODS: u8 = 2;
+
+/// Blocks between a provider's `unbond` and its `withdraw`: two and a half minutes, more
+/// than the longest window in which a storage fault is found ((missed periods + 1) proof
+/// periods and an upload window; the storage pallet's integrity test checks it). A public
+/// network would choose days (see docs/economics.md).
+pub const PROVIDER_UNBONDING_PERIOD: BlockNumber = 5 * STORAGE_PROOF_PERIOD;
 
 /// Block number.
 pub type BlockNumber = u32;
@@ -240,4 +253,6 @@ mod runtime {
 	// XMBL's own pallets.
 	#[runtime::pallet_index(10)]
 	pub type Providers = pallet_xmbl_providers;
+	#[runtime::pallet_index(11)]
+	pub type Storage = pallet_xmbl_storage;
 }

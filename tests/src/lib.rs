@@ -66,11 +66,15 @@ fn built_binary(name: &str) -> PathBuf {
 }
 
 /// The repository's root folder.
+///
+/// `cargo test` sets `CARGO_MANIFEST_DIR` for the test process, which is read first: the
+/// value compiled in can name another checkout when an incremental build in a shared
+/// target dir reused it.
 pub fn repo_root() -> PathBuf {
-	Path::new(env!("CARGO_MANIFEST_DIR"))
-		.parent()
-		.expect("tests/ is in the repo")
-		.into()
+	let manifest_dir = std::env::var_os("CARGO_MANIFEST_DIR")
+		.map(PathBuf::from)
+		.unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")));
+	Path::new(&manifest_dir).parent().expect("tests/ is in the repo").into()
 }
 
 /// Run `xmbl-node` with `args` to completion.

@@ -186,7 +186,7 @@ fn a_provider_registers_shows_updates_unbonds_and_withdraws() {
 		"a refused withdraw changes nothing"
 	);
 
-	node.wait_until("the unbonding period ends", Duration::from_secs(120), |n| {
+	node.wait_until("the unbonding period ends", Duration::from_secs(240), |n| {
 		n.best_number().is_ok_and(|b| b >= unlock_at)
 	});
 	let withdrawn = xmbl(&node, dave, &["provider", "withdraw"]).unwrap();

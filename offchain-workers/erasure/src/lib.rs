@@ -35,6 +35,10 @@ pub enum ErasureError {
 	PieceIndexOutOfRange { index: usize, total: usize },
 	#[error("piece {0} was given twice")]
 	DuplicatePiece(usize),
+	#[error("piece {index} is not a data piece: data pieces are 0..{data}")]
+	NotADataPiece { index: usize, data: usize },
+	#[error("piece {index} is not a parity piece: parity pieces start at {data}")]
+	NotAParityPiece { index: usize, data: usize },
 	#[error("piece {index} holds {got} bytes, expected {expected}")]
 	PieceLength { index: usize, expected: usize, got: usize },
 	#[error("{got} distinct pieces given, at least {needed} are needed")]
@@ -180,13 +184,16 @@ impl Decoder {
 	/// Writes the `k * piece_len` bytes of padded segment data into `out` from `pieces`, given
 	/// as `(piece index, bytes)` in any order. Data pieces are preferred: if all `k` are there
 	/// no Reed-Solomon work is done. Extra pieces beyond the `k` used are ignored.
+	///
+	/// The present data pieces are copied into `out`; a caller that can put them there itself
+	/// (e.g. by reading them straight into place) saves that copy with [`Decoder::restore`].
 	pub fn decode(
 		&mut self,
 		piece_len: usize,
 		pieces: &[(usize, &[u8])],
 		out: &mut [u8],
 	) -> Result<(), ErasureError> {
-		let Layout { data: k, parity: m } = self.layout;
+		let Layout { data: k, .. } = self.layout;
 		let total = self.layout.total();
 		self.layout.check_piece_len(piece_len)?;
 		check_len("output", k * piece_len, out.len())?;
@@ -213,22 +220,109 @@ impl Decoder {
 			return Err(ErasureError::NotEnoughPieces { needed: k, got: given });
 		}
 
-		let data_present = by_index[..k].iter().flatten().count();
+		let mut missing = MissingSet::default();
 		for (index, piece) in by_index[..k].iter().enumerate() {
-			if let Some(piece) = piece {
-				out[index * piece_len..][..piece_len].copy_from_slice(piece);
+			match piece {
+				Some(piece) => out[index * piece_len..][..piece_len].copy_from_slice(piece),
+				None => missing.insert(index),
 			}
 		}
-		if data_present == k {
+		let mut parity = [(0, &[][..]); MAX_PARITY_PIECES];
+		let mut parity_count = 0;
+		// Only as many parity pieces as there are missing data pieces: the rest adds work.
+		for (index, piece) in by_index[k..total].iter().enumerate() {
+			if parity_count == missing.len() {
+				break;
+			}
+			if let Some(piece) = piece {
+				parity[parity_count] = (index, *piece);
+				parity_count += 1;
+			}
+		}
+		self.restore_checked(piece_len, out, missing, &parity[..parity_count])
+	}
+
+	/// Restores the missing data pieces of a segment in place.
+	///
+	/// `data` holds the `k * piece_len` bytes of padded segment data, data piece `i` at
+	/// `i * piece_len`; the pieces whose indices are in `missing` are overwritten with their
+	/// restored bytes, every other data piece must already be in place. `parity` gives parity
+	/// pieces as `(piece index, bytes)` with indices in `k..k + m`, in any order, at least as
+	/// many as pieces are missing; extra ones are ignored. With nothing missing this does no
+	/// work. This is [`Decoder::decode`] without copying the present data pieces: a caller that
+	/// reads data pieces straight into their place in the segment copies nothing.
+	pub fn restore(
+		&mut self,
+		piece_len: usize,
+		data: &mut [u8],
+		missing: &[usize],
+		parity: &[(usize, &[u8])],
+	) -> Result<(), ErasureError> {
+		let Layout { data: k, .. } = self.layout;
+		let total = self.layout.total();
+		self.layout.check_piece_len(piece_len)?;
+		check_len("data", k * piece_len, data.len())?;
+		let mut missing_set = MissingSet::default();
+		for &index in missing {
+			if index >= k {
+				return Err(ErasureError::NotADataPiece { index, data: k });
+			}
+			if missing_set.contains(index) {
+				return Err(ErasureError::DuplicatePiece(index));
+			}
+			missing_set.insert(index);
+		}
+		let mut seen = [false; MAX_PARITY_PIECES];
+		let mut used = [(0, &[][..]); MAX_PARITY_PIECES];
+		let mut used_count = 0;
+		for &(index, bytes) in parity {
+			if index >= total {
+				return Err(ErasureError::PieceIndexOutOfRange { index, total });
+			}
+			if index < k {
+				return Err(ErasureError::NotAParityPiece { index, data: k });
+			}
+			if bytes.len() != piece_len {
+				return Err(ErasureError::PieceLength {
+					index,
+					expected: piece_len,
+					got: bytes.len(),
+				});
+			}
+			if std::mem::replace(&mut seen[index - k], true) {
+				return Err(ErasureError::DuplicatePiece(index));
+			}
+			if used_count < missing_set.len() {
+				used[used_count] = (index - k, bytes);
+				used_count += 1;
+			}
+		}
+		if used_count < missing_set.len() {
+			let given = k - missing_set.len() + seen.iter().filter(|&&seen| seen).count();
+			return Err(ErasureError::NotEnoughPieces { needed: k, got: given });
+		}
+		self.restore_checked(piece_len, data, missing_set, &used[..used_count])
+	}
+
+	/// `restore` on checked arguments: `parity` holds exactly `missing.len()` distinct parity
+	/// pieces of the right length, as `(parity index in 0..m, bytes)`.
+	fn restore_checked(
+		&mut self,
+		piece_len: usize,
+		data: &mut [u8],
+		missing: MissingSet,
+		parity: &[(usize, &[u8])],
+	) -> Result<(), ErasureError> {
+		let Layout { data: k, parity: m } = self.layout;
+		debug_assert_eq!(parity.len(), missing.len());
+		if missing.is_empty() {
 			return Ok(());
 		}
 		if !self.layout.uses_reed_solomon() {
 			// k = 1: every parity piece is a copy of the one data piece.
-			let copy = by_index[k..total].iter().flatten().next().expect("given >= k = 1");
-			out.copy_from_slice(copy);
+			data.copy_from_slice(parity[0].1);
 			return Ok(());
 		}
-
 		let backend = match &mut self.backend {
 			Some(backend) => {
 				backend.reset(k, m, piece_len)?;
@@ -236,25 +330,41 @@ impl Decoder {
 			},
 			slot => slot.insert(ReedSolomonDecoder::new(k, m, piece_len)?),
 		};
-		for (index, piece) in by_index[..k].iter().enumerate() {
-			if let Some(piece) = piece {
+		for (index, piece) in data.chunks_exact(piece_len).enumerate() {
+			if !missing.contains(index) {
 				backend.add_original_shard(index, piece)?;
 			}
 		}
-		// Only as many parity pieces as there are missing data pieces: the rest adds work.
-		for (index, piece) in by_index[k..total]
-			.iter()
-			.enumerate()
-			.filter_map(|(j, p)| p.map(|p| (j, p)))
-			.take(k - data_present)
-		{
+		for &(index, piece) in parity {
 			backend.add_recovery_shard(index, piece)?;
 		}
 		let result = backend.decode()?;
 		for (index, piece) in result.restored_original_iter() {
-			out[index * piece_len..][..piece_len].copy_from_slice(piece);
+			data[index * piece_len..][..piece_len].copy_from_slice(piece);
 		}
 		Ok(())
+	}
+}
+
+/// A set of data piece indices (`k <= 32`).
+#[derive(Clone, Copy, Default)]
+struct MissingSet(u64);
+
+impl MissingSet {
+	fn insert(&mut self, index: usize) {
+		self.0 |= 1 << index;
+	}
+
+	fn contains(&self, index: usize) -> bool {
+		self.0 & (1 << index) != 0
+	}
+
+	fn len(&self) -> usize {
+		self.0.count_ones() as usize
+	}
+
+	fn is_empty(&self) -> bool {
+		self.0 == 0
 	}
 }
 

@@ -29,6 +29,24 @@ fn decode_without(
 	});
 	assert_eq!(&out[..segment.len()], segment, "{layout:?} lost {lost:?}");
 	assert!(out[segment.len()..].iter().all(|&byte| byte == 0), "padding comes back as zeros");
+
+	// The same in place: present data pieces where they belong, lost ones garbage.
+	let k = layout.data();
+	let mut data = pieces[..k * piece_len].to_vec();
+	let mut missing: Vec<usize> = lost.iter().copied().filter(|&index| index < k).collect();
+	for &index in &missing {
+		data[index * piece_len..][..piece_len].fill(0x55);
+	}
+	missing.shuffle(rng);
+	let mut parity: Vec<(usize, &[u8])> =
+		given.into_iter().filter(|&(index, _)| index >= k).collect();
+	parity.shuffle(rng);
+	decoder
+		.restore(piece_len, &mut data, &missing, &parity)
+		.unwrap_or_else(|error| {
+			panic!("restore {}+{} lost {lost:?}: {error}", layout.data(), layout.parity())
+		});
+	assert_eq!(data, out, "restore {layout:?} lost {lost:?}");
 }
 
 /// Calls `visit` with every subset of `0..n` of exactly `size` elements.
@@ -63,9 +81,9 @@ fn binomial(n: usize, r: usize) -> u64 {
 
 /// Every k in 1..=16 and m in 0..=8 with m pieces lost (each loss set leaves exactly k pieces,
 /// the decoder's hardest case), shuffled order: every loss set where there are at most
-/// [`EXHAUSTIVE_UP_TO`] (all k + m <= 12, and all m <= 2 or k <= 3), a random
-/// [`EXHAUSTIVE_UP_TO`] of them otherwise. Two segment lengths: one that fills the pieces, one
-/// that pads.
+/// [`EXHAUSTIVE_UP_TO`] (64 of the 144 pairs, among them every pair with k + m <= 8, m <= 1
+/// or k <= 2), a random [`EXHAUSTIVE_UP_TO`] of them otherwise. Two segment lengths: one that
+/// fills the pieces, one that pads. Each loss set is decoded with `decode` and with `restore`.
 #[test]
 fn m_losses_decode_for_every_k_and_m() {
 	let mut rng = StdRng::seed_from_u64(1);
@@ -210,6 +228,73 @@ fn bad_buffers_and_pieces_are_refused() {
 	assert_eq!(out, segment);
 }
 
+#[test]
+fn bad_restore_arguments_are_refused() {
+	let layout = Layout::new(4, 2).unwrap();
+	let mut decoder = Decoder::new(layout);
+	let segment: Vec<u8> = (0..16).collect();
+	let pieces = encode_segment(&mut Encoder::new(layout), &segment).unwrap();
+	let piece = |index: usize| &pieces[index * 4..][..4];
+	let mut data = pieces[..16].to_vec();
+
+	assert_eq!(
+		decoder.restore(3, &mut data[..12], &[0], &[(4, &piece(4)[..3])]),
+		Err(ErasureError::InvalidPieceLength(3))
+	);
+	assert_eq!(
+		decoder.restore(4, &mut data[..12], &[0], &[(4, piece(4))]),
+		Err(ErasureError::BufferLength { what: "data", expected: 16, got: 12 })
+	);
+	assert_eq!(
+		decoder.restore(4, &mut data, &[4], &[(4, piece(4))]),
+		Err(ErasureError::NotADataPiece { index: 4, data: 4 })
+	);
+	assert_eq!(
+		decoder.restore(4, &mut data, &[1, 1], &[(4, piece(4)), (5, piece(5))]),
+		Err(ErasureError::DuplicatePiece(1))
+	);
+	assert_eq!(
+		decoder.restore(4, &mut data, &[1], &[(2, piece(2))]),
+		Err(ErasureError::NotAParityPiece { index: 2, data: 4 })
+	);
+	assert_eq!(
+		decoder.restore(4, &mut data, &[1], &[(6, piece(5))]),
+		Err(ErasureError::PieceIndexOutOfRange { index: 6, total: 6 })
+	);
+	assert_eq!(
+		decoder.restore(4, &mut data, &[1], &[(4, piece(4)), (4, piece(4))]),
+		Err(ErasureError::DuplicatePiece(4))
+	);
+	assert_eq!(
+		decoder.restore(4, &mut data, &[1], &[(5, &piece(5)[..2])]),
+		Err(ErasureError::PieceLength { index: 5, expected: 4, got: 2 })
+	);
+	assert_eq!(
+		decoder.restore(4, &mut data, &[0, 1, 2], &[(4, piece(4)), (5, piece(5))]),
+		Err(ErasureError::NotEnoughPieces { needed: 4, got: 3 })
+	);
+	// Nothing missing: no parity needed, nothing written.
+	decoder.restore(4, &mut data, &[], &[]).unwrap();
+	assert_eq!(data, segment);
+	// After every refusal the same decoder still restores.
+	data[4..12].fill(0);
+	decoder.restore(4, &mut data, &[2, 1], &[(5, piece(5)), (4, piece(4))]).unwrap();
+	assert_eq!(data, segment);
+	// m = 0 cannot restore anything; k = 1 restores from any copy.
+	let mut single = pieces[..4].to_vec();
+	assert_eq!(
+		Decoder::new(Layout::new(1, 0).unwrap()).restore(4, &mut single, &[0], &[]),
+		Err(ErasureError::NotEnoughPieces { needed: 1, got: 0 })
+	);
+	let copies =
+		encode_segment(&mut Encoder::new(Layout::new(1, 2).unwrap()), &segment[..4]).unwrap();
+	single.fill(0);
+	Decoder::new(Layout::new(1, 2).unwrap())
+		.restore(4, &mut single, &[0], &[(2, &copies[8..12])])
+		.unwrap();
+	assert_eq!(single, &segment[..4]);
+}
+
 /// Encoder and decoder state is reused across segments of different piece lengths.
 #[test]
 fn reused_coders_follow_changing_piece_lengths() {
@@ -261,5 +346,7 @@ proptest! {
 		let given: Vec<(usize, &[u8])> = pieces.iter().map(|(index, bytes)| (*index, &bytes[..])).collect();
 		let mut out = vec![0u8; k * piece_len];
 		let _ = Decoder::new(layout).decode(piece_len, &given, &mut out);
+		let missing: Vec<usize> = pieces.iter().map(|(index, _)| *index).filter(|index| index % 3 == 0).collect();
+		let _ = Decoder::new(layout).restore(piece_len, &mut out, &missing, &given);
 	}
 }

@@ -8,7 +8,8 @@
 //! batch, not the file. [`decode`] verifies every offered shard against its root first, then
 //! rebuilds the file from the first `k` good ones.
 //!
-//! The manifest types build without `std` (feature `std`, on by default, adds the pipeline).
+//! The manifest types build without `std` (the runtime checks and stores manifests); the
+//! `pipeline` feature (on by default) adds the pipeline, which needs `std`.
 //! `DESIGN.md` documents the format byte by byte.
 
 #![cfg_attr(not(feature = "std"), no_std)]
@@ -16,9 +17,9 @@
 extern crate alloc;
 
 mod manifest;
-#[cfg(feature = "std")]
+#[cfg(feature = "pipeline")]
 mod pipeline;
 
 pub use manifest::*;
-#[cfg(feature = "std")]
+#[cfg(feature = "pipeline")]
 pub use pipeline::*;

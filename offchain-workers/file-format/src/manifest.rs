@@ -2,7 +2,7 @@
 //! key. Builds without `std` so the runtime can store and check it.
 
 use alloc::vec::Vec;
-use codec::{Compact, Decode, Encode, Input, MaxEncodedLen};
+use codec::{Compact, Decode, DecodeWithMemTracking, Encode, Input, MaxEncodedLen};
 use scale_info::TypeInfo;
 
 /// The only format version so far.
@@ -28,7 +28,18 @@ pub const FILE_ROOT_CONTEXT: &str = "xmbl 2026 file root v1";
 pub type Root = [u8; 32];
 
 /// Whether and how the segments are encrypted.
-#[derive(Clone, Copy, PartialEq, Eq, Debug, Encode, Decode, TypeInfo, MaxEncodedLen)]
+#[derive(
+	Clone,
+	Copy,
+	PartialEq,
+	Eq,
+	Debug,
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	TypeInfo,
+	MaxEncodedLen,
+)]
 pub enum Encryption {
 	/// Public data: segments are stored as they are.
 	#[codec(index = 0)]
@@ -50,7 +61,18 @@ impl Encryption {
 }
 
 /// One shard: the BLAKE3 hash of its bytes and their number.
-#[derive(Clone, Copy, PartialEq, Eq, Debug, Encode, Decode, TypeInfo, MaxEncodedLen)]
+#[derive(
+	Clone,
+	Copy,
+	PartialEq,
+	Eq,
+	Debug,
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	TypeInfo,
+	MaxEncodedLen,
+)]
 pub struct ShardInfo {
 	pub root: Root,
 	pub size: u64,
@@ -101,6 +123,9 @@ impl Decode for Manifest {
 		})
 	}
 }
+
+// `decode` allocates no more than `MAX_SHARDS` entries whatever the input claims.
+impl DecodeWithMemTracking for Manifest {}
 
 impl MaxEncodedLen for Manifest {
 	fn max_encoded_len() -> usize {

@@ -314,13 +314,47 @@ fn verify_shard<R: Read + Seek>(reader: &mut R, info: &ShardInfo) -> Result<(), 
 	Ok(())
 }
 
-/// One segment in flight while decoding: the pieces of the `k` used shards, then the output.
+/// One segment in flight while decoding. The pieces of the used data shards are read straight
+/// into their place in `output` (the padded segment), those of the used parity shards into
+/// `parity`; the decoder then restores the missing data pieces in `output`.
 struct DecodeJob {
 	index: u64,
 	piece_len: usize,
-	pieces: Vec<u8>,
+	parity: Vec<u8>,
 	output: Vec<u8>,
 	plaintext_len: usize,
+}
+
+/// Where a used shard's piece of a segment is read to.
+#[derive(Clone, Copy)]
+enum PiecePlace {
+	/// Data shard `i`: `output[i * piece_len..]`.
+	Data(usize),
+	/// The `j`-th used parity shard: `parity[j * piece_len..]`.
+	Parity(usize),
+}
+
+impl DecodeJob {
+	fn range(&self, place: PiecePlace) -> core::ops::Range<usize> {
+		let (PiecePlace::Data(i) | PiecePlace::Parity(i)) = place;
+		i * self.piece_len..(i + 1) * self.piece_len
+	}
+
+	fn piece(&self, place: PiecePlace) -> &[u8] {
+		let range = self.range(place);
+		match place {
+			PiecePlace::Data(_) => &self.output[range],
+			PiecePlace::Parity(_) => &self.parity[range],
+		}
+	}
+
+	fn piece_mut(&mut self, place: PiecePlace) -> &mut [u8] {
+		let range = self.range(place);
+		match place {
+			PiecePlace::Data(_) => &mut self.output[range],
+			PiecePlace::Parity(_) => &mut self.parity[range],
+		}
+	}
 }
 
 /// Rebuilds the file of `manifest` from `shards`, given as `(shard index, reader)` in any order,
@@ -389,6 +423,16 @@ pub fn decode<R: Read + Seek + Send, W: Write>(
 	// Sorted by index, so the first k prefer data shards: no Reed-Solomon work when all are good.
 	good.truncate(k);
 	let used: Vec<usize> = good.iter().map(|(index, _)| *index).collect();
+	// Data shards are read into their place in the segment, so with all of them good nothing is
+	// copied; the parity shards used stand in for the missing data shards.
+	let missing: Vec<usize> = (0..k).filter(|index| !used.contains(index)).collect();
+	let places: Vec<PiecePlace> = used
+		.iter()
+		.map(|&shard| match shard.checked_sub(k) {
+			None => PiecePlace::Data(shard),
+			Some(_) => PiecePlace::Parity(used.iter().filter(|&&u| k <= u && u < shard).count()),
+		})
+		.collect();
 	let mut readers: Vec<R> = Vec::with_capacity(k);
 	for (shard, mut reader) in good {
 		reader
@@ -404,7 +448,7 @@ pub fn decode<R: Read + Seek + Send, W: Write>(
 		.map(|_| DecodeJob {
 			index: 0,
 			piece_len: 0,
-			pieces: Vec::new(),
+			parity: Vec::new(),
 			output: Vec::new(),
 			plaintext_len: 0,
 		})
@@ -417,24 +461,24 @@ pub fn decode<R: Read + Seek + Send, W: Write>(
 			job.index = next;
 			job.piece_len = manifest.segment_piece_len(next) as usize;
 			job.plaintext_len = manifest.segment_plaintext_len(next) as usize;
-			if job.pieces.len() < k * job.piece_len {
-				job.pieces.resize(k * job.piece_len, 0);
+			if job.output.len() < k * job.piece_len {
+				job.parity.resize(missing.len() * job.piece_len, 0);
 				job.output.resize(k * job.piece_len, 0);
 			}
 			next += 1;
 		}
 		let batch = &mut jobs[..filled];
-		for (slot, (reader, shard)) in readers.iter_mut().zip(&used).enumerate() {
+		for ((reader, shard), &place) in readers.iter_mut().zip(&used).zip(&places) {
 			for job in batch.iter_mut() {
 				reader
-					.read_exact(&mut job.pieces[slot * job.piece_len..][..job.piece_len])
+					.read_exact(job.piece_mut(place))
 					.map_err(|source| DecodeError::Read { shard: *shard, source })?;
 			}
 		}
 		let batch = &jobs[..filled];
-		hashers.par_iter_mut().enumerate().for_each(|(slot, hasher)| {
+		hashers.par_iter_mut().zip(&places).for_each(|(hasher, &place)| {
 			for job in batch {
-				hasher.update(&job.pieces[slot * job.piece_len..][..job.piece_len]);
+				hasher.update(job.piece(place));
 			}
 		});
 		let results: Vec<Result<(), DecodeError>> = jobs[..filled]
@@ -443,14 +487,17 @@ pub fn decode<R: Read + Seek + Send, W: Write>(
 				|| Decoder::new(layout),
 				|decoder, job| -> Result<(), DecodeError> {
 					let data_len = k * job.piece_len;
-					let pieces: Vec<(usize, &[u8])> = used
+					let parity: Vec<(usize, &[u8])> = used[k - missing.len()..]
 						.iter()
-						.enumerate()
-						.map(|(slot, shard)| {
-							(*shard, &job.pieces[slot * job.piece_len..][..job.piece_len])
-						})
+						.zip(job.parity.chunks_exact(job.piece_len))
+						.map(|(&shard, piece)| (shard, piece))
 						.collect();
-					decoder.decode(job.piece_len, &pieces, &mut job.output[..data_len])?;
+					decoder.restore(
+						job.piece_len,
+						&mut job.output[..data_len],
+						&missing,
+						&parity,
+					)?;
 					let stored_len = job.plaintext_len + overhead;
 					if job.output[stored_len..data_len].iter().any(|&byte| byte != 0) {
 						return Err(DecodeError::Padding { segment: job.index });

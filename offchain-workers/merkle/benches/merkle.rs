@@ -2,6 +2,7 @@
 //! 64 MiB shard, for the standard leaf size and its neighbours.
 
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
+use rand::{rngs::StdRng, RngCore, SeedableRng};
 use std::{hint::black_box, time::Instant};
 use xmbl_merkle::{challenged_leaves_in, prove, verify_layout, Layout, OutboardBuilder, LEAF_LOG};
 
@@ -9,15 +10,9 @@ const SHARD_LEN: usize = 64 << 20;
 const LEAF_LOGS: [u8; 5] = [0, 2, 3, 4, 5];
 
 fn shard() -> Vec<u8> {
-	let mut state = 0x2545_F491_4F6C_DD1Du64;
-	(0..SHARD_LEN)
-		.map(|_| {
-			state ^= state << 13;
-			state ^= state >> 7;
-			state ^= state << 17;
-			state as u8
-		})
-		.collect()
+	let mut shard = vec![0u8; SHARD_LEN];
+	StdRng::seed_from_u64(0x2545_F491_4F6C_DD1D).fill_bytes(&mut shard);
+	shard
 }
 
 fn build(shard: &[u8], leaf_log: u8) -> ([u8; 32], Vec<u8>) {

@@ -29,6 +29,6 @@ pub use layout::{Layout, CHUNK_LEN, LEAF_LEN, LEAF_LOG, MAX_LEAF_LOG, PARENT_LEN
 pub use outboard::outboard_from_reader;
 pub use outboard::{outboard, OutboardBuilder};
 pub use proof::{
-	prove, prove_with, verify, verify_layout, IndexError, Proof, ProveError, VerifyError,
-	MAX_PROOF_LEAVES, MAX_PROOF_NODES,
+	proof_len, prove, prove_with, root_from_proof, verify, verify_layout, IndexError, Proof,
+	ProveError, VerifyError, MAX_PROOF_LEAVES, MAX_PROOF_NODES,
 };

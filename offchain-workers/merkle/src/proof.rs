@@ -218,6 +218,22 @@ pub fn verify_layout(
 	leaves: &[&[u8]],
 	proof: &Proof,
 ) -> Result<(), VerifyError> {
+	// Not secret: a plain comparison is fine.
+	if root_from_proof(layout, indices, leaves, proof)? != *root {
+		return Err(VerifyError::RootMismatch);
+	}
+	Ok(())
+}
+
+/// The root that `leaves` (the leaves `indices` of a shard of `layout`) and `proof` hash to,
+/// after the same checks as [`verify`]; `verify` compares it with the expected root. Never
+/// panics.
+pub fn root_from_proof(
+	layout: &Layout,
+	indices: &[u64],
+	leaves: &[&[u8]],
+	proof: &Proof,
+) -> Result<[u8; 32], VerifyError> {
 	check_indices(layout, indices)?;
 	if leaves.len() != indices.len() {
 		return Err(VerifyError::LeafCount { indices: indices.len(), leaves: leaves.len() });
@@ -230,24 +246,37 @@ pub fn verify_layout(
 	}
 	debug_assert!(layout.leaf_log() <= MAX_LEAF_LOG);
 	let subtree = layout.root_subtree();
-	let computed: [u8; 32] = if subtree.count == 1 {
+	if subtree.count == 1 {
 		if !proof.nodes.is_empty() {
 			return Err(VerifyError::ExtraNodes { extra: proof.nodes.len() });
 		}
-		*blake3::hash(leaves[0]).as_bytes()
-	} else {
-		let mut walk = Walk { layout, nodes: &proof.nodes, next: 0 };
-		let (left, right) = walk.children(subtree, indices, leaves)?;
-		if walk.next != proof.nodes.len() {
-			return Err(VerifyError::ExtraNodes { extra: proof.nodes.len() - walk.next });
-		}
-		merge_subtrees_root(&left, &right, Mode::Hash).into()
-	};
-	// Not secret: a plain comparison is fine.
-	if computed != *root {
-		return Err(VerifyError::RootMismatch);
+		return Ok(*blake3::hash(leaves[0]).as_bytes());
 	}
-	Ok(())
+	let mut walk = Walk { layout, nodes: &proof.nodes, next: 0 };
+	let (left, right) = walk.children(subtree, indices, leaves)?;
+	if walk.next != proof.nodes.len() {
+		return Err(VerifyError::ExtraNodes { extra: proof.nodes.len() - walk.next });
+	}
+	Ok(merge_subtrees_root(&left, &right, Mode::Hash).into())
+}
+
+/// How many nodes the proof of `indices` (strictly increasing) of a shard of `layout` has,
+/// without reading or hashing anything: a verifier's or benchmark's size bound.
+pub fn proof_len(layout: &Layout, indices: &[u64]) -> Result<usize, IndexError> {
+	fn count(subtree: Subtree, indices: &[u64]) -> usize {
+		if indices.is_empty() {
+			return 1;
+		}
+		if subtree.count == 1 {
+			return 0;
+		}
+		let (left, right) = subtree.children();
+		let (left_indices, right_indices) = split_indices(indices, right.first);
+		count(left, left_indices) + count(right, right_indices)
+	}
+	check_indices(layout, indices)?;
+	let root = layout.root_subtree();
+	Ok(if root.count == 1 { 0 } else { count(root, indices) })
 }
 
 struct Walk<'a> {
@@ -293,5 +322,39 @@ impl Walk<'_> {
 		}
 		let (left, right) = self.children(subtree, indices, leaves)?;
 		Ok(merge_subtrees_non_root(&left, &right, Mode::Hash))
+	}
+}
+
+#[cfg(test)]
+mod tests {
+	use super::*;
+	use crate::{outboard, LEAF_LEN};
+
+	#[test]
+	fn proof_len_and_root_from_proof_match_real_proofs() {
+		for leaves in [1u64, 2, 3, 7, 8, 9, 100] {
+			let len = (leaves * LEAF_LEN - 5) as usize;
+			let shard: alloc::vec::Vec<u8> = (0..len).map(|i| (i * 7 + i / 4096) as u8).collect();
+			let layout = Layout::new(len as u64);
+			let (root, tree) = outboard(&shard);
+			let sets: [&[u64]; 3] = [&[0], &[leaves - 1], &[0, leaves / 2, leaves - 1]];
+			for set in sets {
+				let mut indices = set.to_vec();
+				indices.dedup();
+				let proof = prove(&layout, &tree, &indices).unwrap();
+				assert_eq!(proof_len(&layout, &indices).unwrap(), proof.nodes().len());
+				let bytes: alloc::vec::Vec<&[u8]> = indices
+					.iter()
+					.map(|&i| {
+						let (start, leaf_len) = layout.leaf_range(i).unwrap();
+						&shard[start as usize..(start + leaf_len) as usize]
+					})
+					.collect();
+				assert_eq!(
+					root_from_proof(&layout, &indices, &bytes, &proof).unwrap(),
+					*root.as_bytes()
+				);
+			}
+		}
 	}
 }

@@ -3,6 +3,7 @@
 
 use codec::{Decode, Encode, MaxEncodedLen};
 use proptest::prelude::*;
+use rand::{rngs::StdRng, RngCore, SeedableRng};
 use xmbl_merkle::{
 	challenged_leaves, outboard, prove, verify, IndexError, Layout, Proof, ProveError, VerifyError,
 	LEAF_LEN, MAX_PROOF_LEAVES, MAX_PROOF_NODES,
@@ -11,15 +12,9 @@ use xmbl_merkle::{
 const L: usize = LEAF_LEN as usize;
 
 fn shard_bytes(len: usize, seed: u64) -> Vec<u8> {
-	let mut state = seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1;
-	(0..len)
-		.map(|_| {
-			state ^= state << 13;
-			state ^= state >> 7;
-			state ^= state << 17;
-			state as u8
-		})
-		.collect()
+	let mut bytes = vec![0u8; len];
+	StdRng::seed_from_u64(seed).fill_bytes(&mut bytes);
+	bytes
 }
 
 struct Shard {

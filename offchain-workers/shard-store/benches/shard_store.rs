@@ -2,6 +2,7 @@
 //! shards, and proofs of 8 leaves read from disk.
 
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
+use rand::{rngs::StdRng, RngCore, SeedableRng};
 use std::{
 	io::Read,
 	time::{Duration, Instant},
@@ -12,15 +13,9 @@ use xmbl_shard_store::ShardStore;
 const SHARD_LEN: usize = 64 << 20;
 
 fn shard() -> Vec<u8> {
-	let mut state = 0x2545_F491_4F6C_DD1Du64;
-	(0..SHARD_LEN)
-		.map(|_| {
-			state ^= state << 13;
-			state ^= state >> 7;
-			state ^= state << 17;
-			state as u8
-		})
-		.collect()
+	let mut shard = vec![0u8; SHARD_LEN];
+	StdRng::seed_from_u64(0x2545_F491_4F6C_DD1D).fill_bytes(&mut shard);
+	shard
 }
 
 fn benches(c: &mut Criterion) {

@@ -7,6 +7,7 @@ use std::{
 	sync::Barrier,
 };
 
+use rand::{rngs::StdRng, RngCore, SeedableRng};
 use xmbl_merkle::{verify, LEAF_LEN};
 use xmbl_shard_store::{stored_size, PutOutcome, Root, ShardStore, StoreError};
 
@@ -14,15 +15,9 @@ const L: usize = LEAF_LEN as usize;
 const UNLIMITED: u64 = u64::MAX;
 
 fn bytes(len: usize, seed: u64) -> Vec<u8> {
-	let mut state = seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1;
-	(0..len)
-		.map(|_| {
-			state ^= state << 13;
-			state ^= state >> 7;
-			state ^= state << 17;
-			state as u8
-		})
-		.collect()
+	let mut bytes = vec![0u8; len];
+	StdRng::seed_from_u64(seed).fill_bytes(&mut bytes);
+	bytes
 }
 
 fn root_of(data: &[u8]) -> Root {

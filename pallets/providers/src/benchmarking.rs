@@ -28,9 +28,9 @@ fn funded<T: Config>(name: &'static str, index: u32) -> T::AccountId {
 	who
 }
 
-/// A capacity with both dimensions set.
-fn large_capacity() -> Capacity {
-	Capacity { bytes: 1 << 40, compute_slots: 64 }
+/// A capacity with both dimensions set: all the storage the minimum stake backs.
+fn large_capacity<T: Config>() -> Capacity {
+	Capacity { bytes: Pallet::<T>::backed_bytes(T::MinStake::get()), compute_slots: 64 }
 }
 
 /// The longest valid endpoint: `https://` and a host name filling the rest.
@@ -46,7 +46,7 @@ fn register_both<T: Config>(who: &T::AccountId) {
 		who.clone(),
 		ProviderRoles::StorageAndCompute,
 		T::MinStake::get(),
-		large_capacity(),
+		large_capacity::<T>(),
 		longest_endpoint::<T>(),
 	)
 	.expect("a funded account registers");
@@ -67,7 +67,7 @@ mod benchmarks {
 			RawOrigin::Signed(caller.clone()),
 			ProviderRoles::StorageAndCompute,
 			T::MinStake::get(),
-			large_capacity(),
+			large_capacity::<T>(),
 			longest_endpoint::<T>(),
 		);
 
@@ -78,7 +78,7 @@ mod benchmarks {
 	fn update() {
 		let caller = funded::<T>("caller", 0);
 		register_both::<T>(&caller);
-		let capacity = Capacity { bytes: 1 << 41, compute_slots: 128 };
+		let capacity = Capacity { bytes: large_capacity::<T>().bytes / 2, compute_slots: 128 };
 		let mut endpoint = longest_endpoint::<T>();
 		endpoint[8] = b'y';
 

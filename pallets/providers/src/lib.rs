@@ -82,6 +82,13 @@ pub mod pallet {
 		#[pallet::constant]
 		type MinStake: Get<BalanceOf<Self>>;
 
+		/// Stake that backs each GiB (2^30 bytes) of declared storage capacity: `register` and
+		/// `update` refuse more capacity than the stake backs, and a provider slashed below
+		/// what backs its shards takes no new ones. Declaring a huge capacity therefore buys
+		/// no selection weight.
+		#[pallet::constant]
+		type StakePerGiB: Get<BalanceOf<Self>>;
+
 		/// Blocks between `unbond` and the first block `withdraw` succeeds; slashes still
 		/// apply during this period.
 		#[pallet::constant]
@@ -220,6 +227,8 @@ pub mod pallet {
 		ZeroCapacity,
 		/// The new capacity is below the capacity in use.
 		CapacityBelowUsed,
+		/// The declared storage capacity is more than the stake backs (`StakePerGiB`).
+		CapacityAboveStake,
 		/// The provider still has live assignments; they must be handed over or expire.
 		HasLiveAssignments,
 		/// The provider is already unbonding.
@@ -262,6 +271,7 @@ pub mod pallet {
 	impl<T: Config> Hooks<BlockNumberFor<T>> for Pallet<T> {
 		fn integrity_test() {
 			assert!(!T::MinStake::get().is_zero(), "MinStake must be above zero");
+			assert!(!T::StakePerGiB::get().is_zero(), "StakePerGiB must be above zero");
 			assert!(T::MaxSelectionDraws::get() >= 1, "MaxSelectionDraws must be at least 1");
 			assert!(T::MaxProviders::get() >= 1, "MaxProviders must be at least 1");
 		}

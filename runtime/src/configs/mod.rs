@@ -3,8 +3,9 @@
 use crate::{
 	AccountId, Aura, Balance, Balances, Block, BlockNumber, Hash, Nonce, PalletInfo, Runtime,
 	RuntimeCall, RuntimeEvent, RuntimeFreezeReason, RuntimeHoldReason, RuntimeOrigin, RuntimeTask,
-	System, EXISTENTIAL_DEPOSIT, MICRO_UNIT, PROVIDER_UNBONDING_PERIOD, SLOT_DURATION, SS58_PREFIX,
-	UNIT, VERSION,
+	System, EXISTENTIAL_DEPOSIT, MICRO_UNIT, MILLI_UNIT, PROVIDER_UNBONDING_PERIOD, SLOT_DURATION,
+	SS58_PREFIX, STORAGE_MAX_MISSED_PERIODS, STORAGE_PROOF_PERIOD, STORAGE_UPLOAD_WINDOW, UNIT,
+	VERSION,
 };
 use polkadot_sdk::{
 	frame_support::{
@@ -15,7 +16,7 @@ use polkadot_sdk::{
 			fungible::{Balanced, Credit},
 			tokens::imbalance::ResolveTo,
 			ConstBool, ConstU128, ConstU32, ConstU64, ConstU8, FindAuthor, Imbalance, OnUnbalanced,
-			VariantCountOf,
+			Randomness, VariantCountOf,
 		},
 		weights::{
 			constants::{ExtrinsicBaseWeight, ParityDbWeight, WEIGHT_REF_TIME_PER_SECOND},
@@ -32,7 +33,7 @@ use polkadot_sdk::{
 	sp_consensus_aura::sr25519::AuthorityId as AuraId,
 	sp_core::{sr25519, Void},
 	sp_runtime::{
-		traits::{AccountIdConversion, Bounded, One},
+		traits::{AccountIdConversion, BlakeTwo256, Bounded, Hash as HashT, One},
 		ConsensusEngineId, FixedPointNumber, Perbill, Perquintill,
 	},
 	sp_version::RuntimeVersion,
@@ -302,7 +303,9 @@ impl pallet_xmbl_providers::Config for Runtime {
 	type RuntimeHoldReason = RuntimeHoldReason;
 	/// 100 XMBL: enough that a provider who misses proofs loses something real.
 	type MinStake = ConstU128<{ 100 * UNIT }>;
-	/// One minute on this development chain (see [`PROVIDER_UNBONDING_PERIOD`]).
+	/// 1 XMBL per GiB of storage capacity: the minimum stake backs 100 GiB.
+	type StakePerGiB = ConstU128<UNIT>;
+	/// Two and a half minutes on this development chain (see [`PROVIDER_UNBONDING_PERIOD`]).
 	type UnbondingPeriod = ConstU32<PROVIDER_UNBONDING_PERIOD>;
 	/// A multiaddr or URL fits in 128 bytes.
 	type MaxEndpointLen = ConstU32<128>;
@@ -316,4 +319,91 @@ impl pallet_xmbl_providers::Config for Runtime {
 	type TreasuryOrigin = EnsureRoot<AccountId>;
 	/// Weights measured by the pallet's benchmarks.
 	type WeightInfo = crate::weights::pallet_xmbl_providers::WeightInfo<Runtime>;
+}
+
+/// Randomness from the parent block's hash, mixed with the subject.
+///
+/// Nobody but the parent block's author knows it before that block is sealed, which is what
+/// the storage market needs against anyone steering selection by ordering transactions: it
+/// draws a deal's providers `SelectionDelay` blocks after the deal, and a period's challenges
+/// when the period starts. The parent block's author can still grind it (try many blocks
+/// and keep the one whose hash suits it); docs/storage.md weighs this, and BABE's VRF
+/// output is the planned replacement.
+pub struct ParentHashRandomness;
+
+impl Randomness<Hash, BlockNumber> for ParentHashRandomness {
+	fn random(subject: &[u8]) -> (Hash, BlockNumber) {
+		let block = System::block_number();
+		(BlakeTwo256::hash_of(&(subject, System::parent_hash())), block.saturating_sub(1))
+	}
+}
+
+impl pallet_xmbl_storage::Config for Runtime {
+	/// Prices and escrow are in the native token.
+	type Currency = Balances;
+	/// Providers are drawn from, and escrow and stake held by, the providers pallet.
+	type Registry = crate::Providers;
+	type Escrow = crate::Providers;
+	type Slashing = crate::Providers;
+	type Randomness = ParentHashRandomness;
+	/// Up to 16 data and 8 parity shards: a file survives the loss of up to 8 providers.
+	type MaxDataShards = ConstU8<16>;
+	type MaxParityShards = ConstU8<8>;
+	type MaxShards = ConstU32<24>;
+	/// 4 GiB shards: files up to 64 GiB at k = 16.
+	type MaxShardSize = ConstU64<{ 4 << 30 }>;
+	/// A million periods: about a year at 30-second periods.
+	type MaxPeriods = ConstU32<1_000_000>;
+	type ProofPeriod = ConstU32<STORAGE_PROOF_PERIOD>;
+	/// Providers are drawn two blocks after the deal, from randomness that did not exist
+	/// when it was made.
+	type SelectionDelay = ConstU32<2>;
+	type UploadWindow = ConstU32<STORAGE_UPLOAD_WINDOW>;
+	/// Three upload windows (with reassignment) before a deal fails and is refunded.
+	type MaxUploadRounds = ConstU8<3>;
+	/// 4 leaves of 4 KiB per shard and period: a provider keeping half of a shard passes a
+	/// period with probability 1/16, and two in a row with 1/256.
+	type ChallengedLeaves = ConstU32<4>;
+	type MaxMissedPeriods = ConstU8<STORAGE_MAX_MISSED_PERIODS>;
+	/// 1 XMBL per missed period (1 % of the minimum stake), paid to the owner first.
+	type MissedProofSlash = ConstU128<UNIT>;
+	/// 100 mXMBL to the provider that rebuilds a lost shard.
+	type RepairBounty = ConstU128<{ 100 * MILLI_UNIT }>;
+	/// Two deals' steps per block, more wait for the next block: the worst case of a step
+	/// (24 shards all lost and drawn anew) weighs about 0.3 s by the benchmarks, which ran on
+	/// a debug build of the node and overstate (docs/storage.md).
+	type MaxDealsPerBlock = ConstU32<2>;
+	/// 32 shards per confirmation or proof extrinsic.
+	type MaxBatch = ConstU32<32>;
+	type ProviderUnbondingPeriod = ConstU32<PROVIDER_UNBONDING_PERIOD>;
+	/// Weights measured by the pallet's benchmarks.
+	type WeightInfo = crate::weights::pallet_xmbl_storage::WeightInfo<Runtime>;
+	#[cfg(feature = "runtime-benchmarks")]
+	type BenchmarkHelper = StorageBenchmarkHelper;
+}
+
+/// Funds accounts and registers storage providers for the storage pallet's benchmarks.
+#[cfg(feature = "runtime-benchmarks")]
+pub struct StorageBenchmarkHelper;
+
+#[cfg(feature = "runtime-benchmarks")]
+impl pallet_xmbl_storage::BenchmarkHelper<AccountId> for StorageBenchmarkHelper {
+	fn fund(who: &AccountId) {
+		use polkadot_sdk::frame_support::traits::fungible::Mutate;
+		Balances::set_balance(who, 1_000_000 * UNIT);
+	}
+
+	fn register_storage_provider(who: &AccountId, bytes: u64) {
+		crate::Providers::register(
+			RuntimeOrigin::signed(who.clone()),
+			xmbl_primitives::ProviderRoles::Storage,
+			1_000 * UNIT,
+			xmbl_primitives::Capacity { bytes, compute_slots: 0 },
+			b"http://127.0.0.1:8000"
+				.to_vec()
+				.try_into()
+				.expect("endpoint within MaxEndpointLen"),
+		)
+		.expect("benchmark provider registers");
+	}
 }

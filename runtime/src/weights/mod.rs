@@ -2,3 +2,4 @@
 //! file's header for the command, machine and date, and docs/economics.md).
 
 pub mod pallet_xmbl_providers;
+pub mod pallet_xmbl_storage;

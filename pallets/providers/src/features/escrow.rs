@@ -55,6 +55,10 @@ impl<T: Config> Escrow<T::AccountId, BalanceOf<T>> for Pallet<T> {
 		Self::deposit_event(Event::EscrowRefunded { client: client.clone(), amount });
 		Ok(())
 	}
+
+	fn held(client: &T::AccountId) -> BalanceOf<T> {
+		T::Currency::balance_on_hold(&HoldReason::Escrow.into(), client)
+	}
 }
 
 impl<T: Config> Pallet<T> {

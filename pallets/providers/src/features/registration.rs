@@ -10,7 +10,10 @@ use polkadot_sdk::frame_support::{
 		Get,
 	},
 };
-use polkadot_sdk::sp_runtime::traits::{Saturating, Zero};
+use polkadot_sdk::sp_runtime::{
+	traits::{Saturating, Zero},
+	SaturatedConversion,
+};
 
 impl<T: Config> Pallet<T> {
 	/// Register `who` as a provider: hold `stake`, store the record, enter the selection
@@ -27,6 +30,7 @@ impl<T: Config> Pallet<T> {
 		ensure!(validate_endpoint(&endpoint), Error::<T>::InvalidEndpoint);
 		let capacity = capacity_for(roles, capacity);
 		Self::ensure_capacity_for_roles(roles, &capacity)?;
+		ensure!(capacity.bytes <= Self::backed_bytes(stake), Error::<T>::CapacityAboveStake);
 		Self::ensure_can_hold(&who, stake)?;
 
 		T::Currency::hold(&HoldReason::ProviderStake.into(), &who, stake)?;
@@ -71,6 +75,7 @@ impl<T: Config> Pallet<T> {
 		);
 		Self::ensure_capacity_for_roles(record.roles, &capacity)?;
 		ensure!(capacity.covers(&record.used), Error::<T>::CapacityBelowUsed);
+		ensure!(capacity.bytes <= Self::backed_bytes(record.stake), Error::<T>::CapacityAboveStake);
 
 		record.capacity = capacity;
 		record.endpoint = endpoint;
@@ -102,6 +107,12 @@ impl<T: Config> Pallet<T> {
 			T::Currency::reducible_balance(who, Preservation::Preserve, Fortitude::Polite);
 		ensure!(amount <= available, Error::<T>::InsufficientBalance);
 		Ok(())
+	}
+
+	/// The bytes of storage capacity `stake` backs: whole `StakePerGiB` units, a GiB each.
+	pub(crate) fn backed_bytes(stake: BalanceOf<T>) -> u64 {
+		let units: u128 = (stake / T::StakePerGiB::get()).saturated_into();
+		u64::try_from(units.saturating_mul(1 << 30)).unwrap_or(u64::MAX)
 	}
 
 	/// Each role offered has a non-zero part of `capacity`.

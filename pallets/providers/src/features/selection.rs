@@ -115,7 +115,8 @@ impl<T: Config> Pallet<T> {
 	}
 
 	/// The selection score of `record` for `role` in parts per billion, or `None` if it is not
-	/// eligible: active, stake at least `MinStake`, some free capacity for `role`.
+	/// eligible: active, stake at least `MinStake`, some free capacity for `role` (for storage,
+	/// within what the stake backs).
 	pub(crate) fn selection_score(record: &ProviderRecord<T>, role: ProviderRole) -> Option<u64> {
 		if !record.is_active() || !record.roles.offers(role) {
 			return None;
@@ -125,8 +126,12 @@ impl<T: Config> Pallet<T> {
 		if stake < min_stake {
 			return None;
 		}
-		let declared = record.capacity.of(role);
-		let free = record.free().of(role);
+		let mut declared = record.capacity.of(role);
+		if role == ProviderRole::Storage {
+			// Only what the stake still backs counts (a slash may have lowered it).
+			declared = declared.min(Self::backed_bytes(record.stake));
+		}
+		let free = declared.saturating_sub(record.used.of(role));
 		if free == 0 || declared == 0 {
 			return None;
 		}
@@ -245,6 +250,10 @@ impl<T: Config> ProviderRegistry<T::AccountId, BalanceOf<T>> for Pallet<T> {
 		T::WeightInfo::select(T::MaxProviders::get(), Self::draw_budget(count))
 	}
 
+	fn selectable(role: ProviderRole) -> u32 {
+		RoleCount::<T>::get(role)
+	}
+
 	/// A provider whose capacity of a role becomes full leaves that role's index.
 	fn assign(who: &T::AccountId, bytes: u64, slots: u32) -> DispatchResult {
 		Providers::<T>::try_mutate(who, |maybe_record| -> DispatchResult {
@@ -255,6 +264,10 @@ impl<T: Config> ProviderRegistry<T::AccountId, BalanceOf<T>> for Pallet<T> {
 				.checked_add(&Capacity { bytes, compute_slots: slots })
 				.ok_or(ArithmeticError::Overflow)?;
 			ensure!(record.capacity.covers(&used), Error::<T>::InsufficientCapacity);
+			ensure!(
+				used.bytes <= Self::backed_bytes(record.stake),
+				Error::<T>::InsufficientCapacity
+			);
 			record.live_assignments =
 				record.live_assignments.checked_add(1).ok_or(Error::<T>::Overflow)?;
 			record.used = used;

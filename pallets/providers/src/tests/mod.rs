@@ -69,6 +69,7 @@ impl pallet_xmbl_providers::Config for Test {
 	type Currency = Balances;
 	type RuntimeHoldReason = RuntimeHoldReason;
 	type MinStake = ConstU64<MIN_STAKE>;
+	type StakePerGiB = ConstU64<1>;
 	type UnbondingPeriod = ConstU64<UNBONDING>;
 	type MaxEndpointLen = ConstU32<MAX_ENDPOINT>;
 	type MaxSelectionDraws = ConstU32<16>;

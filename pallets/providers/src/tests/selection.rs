@@ -380,3 +380,64 @@ fn provider_summary_and_assignments() {
 			.all_gte(<Registry as ProviderRegistry<AccountId, Balance>>::select_weight(1)));
 	});
 }
+
+/// A GiB: the mock's stake backs one per unit (`StakePerGiB` = 1).
+const GIB: u64 = 1 << 30;
+
+#[test]
+fn capacity_beyond_what_the_stake_backs_is_refused() {
+	ExtBuilder::default().build_and_execute(|| {
+		let register_with = |who: AccountId, stake: Balance, bytes: u64| {
+			Registry::register(
+				RuntimeOrigin::signed(who),
+				ProviderRoles::Storage,
+				stake,
+				capacity(bytes, 0),
+				endpoint("ws://127.0.0.1:30333"),
+			)
+		};
+		assert_noop!(
+			register_with(1, MIN_STAKE, MIN_STAKE * GIB + 1),
+			Error::<Test>::CapacityAboveStake
+		);
+		assert_noop!(register_with(1, MIN_STAKE, u64::MAX), Error::<Test>::CapacityAboveStake);
+		assert_ok!(register_with(1, MIN_STAKE, MIN_STAKE * GIB));
+		assert_noop!(
+			Registry::update(RuntimeOrigin::signed(1), Some(MIN_STAKE * GIB + 1), None, None),
+			Error::<Test>::CapacityAboveStake
+		);
+		// More stake backs more capacity.
+		assert_ok!(Registry::bond_extra(RuntimeOrigin::signed(1), 1));
+		assert_ok!(Registry::update(
+			RuntimeOrigin::signed(1),
+			Some((MIN_STAKE + 1) * GIB),
+			None,
+			None
+		));
+	});
+}
+
+#[test]
+fn a_provider_slashed_below_what_backs_its_shards_takes_no_new_ones() {
+	ExtBuilder::default().build_and_execute(|| {
+		let stake = MIN_STAKE + 50;
+		assert_ok!(Registry::register(
+			RuntimeOrigin::signed(1),
+			ProviderRoles::Storage,
+			stake,
+			capacity(stake * GIB, 0),
+			endpoint("ws://127.0.0.1:30333"),
+		));
+		assert_ok!(assign(1, (MIN_STAKE + 20) * GIB, 0));
+		assert_eq!(record(1).index.storage, Some(0));
+		// The stake now backs MIN_STAKE + 10 GiB, less than the MIN_STAKE + 20 GiB in use:
+		// out of the index although the stake is above MinStake and capacity is declared.
+		<Registry as Slashing<AccountId, Balance>>::slash(&1, 40, None);
+		assert_eq!(record(1).stake, MIN_STAKE + 10);
+		assert_eq!(record(1).index.storage, None);
+		assert_noop!(assign(1, 1, 0), Error::<Test>::InsufficientCapacity);
+		// Bonding enough to back more than is used brings it back.
+		assert_ok!(Registry::bond_extra(RuntimeOrigin::signed(1), 11));
+		assert_eq!(record(1).index.storage, Some(0));
+	});
+}

@@ -1,0 +1,300 @@
+//! Benchmarks of every call and of the hook's steps, each in its worst case.
+//!
+//! Proofs are measured on the largest shard the runtime allows (`MaxShardSize`), so the
+//! Merkle paths are as long as they get; the shard's bytes are never materialised: the
+//! challenged leaves and the path nodes are made up and the shard root is computed from
+//! them ([`xmbl_merkle::root_from_proof`]), which is all the verifier sees.
+
+use crate::*;
+use alloc::{vec, vec::Vec};
+use polkadot_sdk::{
+	frame_benchmarking::v2::*,
+	frame_support::{pallet_prelude::*, BoundedVec},
+	frame_system::{pallet_prelude::BlockNumberFor, Pallet as System, RawOrigin},
+	sp_io::hashing::blake2_256,
+	sp_runtime::Saturating,
+};
+use xmbl_file_format::{Encryption, Manifest, ShardInfo, FORMAT_VERSION};
+use xmbl_primitives::ProviderRegistry;
+
+/// What the benchmarks need from the runtime besides this pallet.
+pub trait BenchmarkHelper<AccountId> {
+	/// Give `who` a free balance large enough for any deal or stake.
+	fn fund(who: &AccountId);
+	/// Register `who` as a storage provider with room for `bytes` of shards.
+	fn register_storage_provider(who: &AccountId, bytes: u64);
+}
+
+/// `k` and `m` of a deal with `shards` shards: as many parity shards as allowed.
+fn split<T: Config>(shards: u32) -> (u8, u8) {
+	let m = (shards - 1).min(u32::from(T::MaxParityShards::get())) as u8;
+	(shards as u8 - m, m)
+}
+
+/// A consistent manifest of a public file of `plaintext` bytes in `k + m` shards.
+fn manifest(k: u8, m: u8, plaintext: u64) -> Manifest {
+	let mut manifest = Manifest {
+		version: FORMAT_VERSION,
+		plaintext_size: plaintext,
+		segment_size: 1 << 20,
+		data_shards: k,
+		parity_shards: m,
+		encryption: Encryption::None,
+		shards: Vec::new(),
+		file_root: [0; 32],
+	};
+	let size = manifest.shard_size();
+	manifest.shards = (0..k + m).map(|i| ShardInfo { root: blake2_256(&[i]), size }).collect();
+	manifest.file_root = manifest.compute_file_root();
+	manifest
+}
+
+/// `count` funded storage providers, each with room for `bytes` more than it will hold.
+fn providers<T: Config>(count: u32, bytes: u64) -> Vec<T::AccountId> {
+	(0..count)
+		.map(|i| {
+			let who: T::AccountId = account("provider", i, 0);
+			T::BenchmarkHelper::fund(&who);
+			T::BenchmarkHelper::register_storage_provider(&who, bytes);
+			who
+		})
+		.collect()
+}
+
+/// A funded owner.
+fn owner<T: Config>() -> T::AccountId {
+	let who: T::AccountId = whitelisted_caller();
+	T::BenchmarkHelper::fund(&who);
+	who
+}
+
+/// A deal created by `owner` whose shards are assigned to `providers` (in shard order) and
+/// pending, as its selection would leave it.
+fn uploading_deal<T: Config>(owner: &T::AccountId, providers: &[T::AccountId]) -> DealId {
+	let (k, m) = split::<T>(providers.len() as u32);
+	let id =
+		Pallet::<T>::do_create_deal(owner.clone(), manifest(k, m, 1 << 20), 10, 1_000u32.into())
+			.expect("deal created");
+	let mut deal = Deals::<T>::get(id).expect("deal");
+	let until = System::<T>::block_number().saturating_add(T::UploadWindow::get());
+	for (number, provider) in providers.iter().enumerate() {
+		T::Registry::assign(provider, deal.shard_size, 0).expect("provider has room");
+		Pallet::<T>::assign_shard(id, &mut deal, number as u8, provider.clone(), until, false);
+	}
+	deal.status = DealStatus::Uploading { round: 0 };
+	Pallet::<T>::reschedule(id, &mut deal, until);
+	Deals::<T>::insert(id, deal);
+	id
+}
+
+/// An active deal whose shards are kept by `providers` (every shard confirmed).
+fn active_deal<T: Config>(owner: &T::AccountId, providers: &[T::AccountId]) -> DealId {
+	let id = uploading_deal::<T>(owner, providers);
+	for (number, provider) in providers.iter().enumerate() {
+		Pallet::<T>::do_confirm_shards(provider.clone(), &[(id, number as u8)])
+			.expect("shard confirmed");
+	}
+	id
+}
+
+/// Made-up challenged leaves and path nodes for shard `number` of an active deal whose
+/// shard size is `MaxShardSize`, and the root they prove.
+fn forged_shard<T: Config>(deal: &Deal<T>, number: u8) -> (Root, ShardProof<T>) {
+	let layout = xmbl_merkle::Layout::new(deal.shard_size);
+	let indices = Pallet::<T>::challenge(&deal.seed, number, deal.shard_size);
+	let leaves: Vec<Vec<u8>> = indices
+		.iter()
+		.map(|&index| {
+			let (_, len) = layout.leaf_range(index).expect("challenged leaf exists");
+			vec![number; len as usize]
+		})
+		.collect();
+	let nodes = xmbl_merkle::proof_len(&layout, &indices).expect("valid challenge");
+	let proof = xmbl_merkle::Proof::from_nodes(
+		(0..nodes).map(|i| blake2_256(&(number, i as u32).encode())).collect(),
+	)
+	.expect("within MAX_PROOF_NODES");
+	let leaf_refs: Vec<&[u8]> = leaves.iter().map(Vec::as_slice).collect();
+	let root = xmbl_merkle::root_from_proof(&layout, &indices, &leaf_refs, &proof)
+		.expect("made-up proof fits the layout");
+	let leaves = leaves
+		.into_iter()
+		.map(|leaf| BoundedVec::try_from(leaf).expect("a leaf fits LeafLen"))
+		.collect::<Vec<_>>();
+	let shard_proof = ShardProof {
+		deal: 0,
+		shard: number,
+		period: deal.period,
+		leaves: BoundedVec::try_from(leaves).expect("ChallengedLeaves leaves"),
+		proof,
+	};
+	(root, shard_proof)
+}
+
+#[benchmarks]
+mod benchmarks {
+	use super::*;
+
+	#[benchmark]
+	fn create_deal(s: Linear<2, { T::MaxShards::get() }>) {
+		let s = s.min(u32::from(T::MaxDataShards::get()) + u32::from(T::MaxParityShards::get()));
+		providers::<T>(s, 1 << 30);
+		let owner = owner::<T>();
+		let (k, m) = split::<T>(s);
+		let manifest = manifest(k, m, u64::from(k) << 19);
+
+		#[extrinsic_call]
+		_(RawOrigin::Signed(owner.clone()), manifest, T::MaxPeriods::get(), 1_000u32.into());
+
+		assert!(DealsByOwner::<T>::iter_key_prefix(&owner).next().is_some());
+	}
+
+	/// Each shard is the last of its own deal, so every confirmation activates a deal.
+	#[benchmark]
+	fn confirm_shards(n: Linear<1, { T::MaxBatch::get() }>) {
+		let provider_set = providers::<T>(2, 1 << 30);
+		let owner = owner::<T>();
+		let mut items = Vec::new();
+		for _ in 0..n {
+			let id = uploading_deal::<T>(&owner, &provider_set);
+			Pallet::<T>::do_confirm_shards(provider_set[1].clone(), &[(id, 1)]).expect("confirmed");
+			items.push((id, 0u8));
+		}
+		let items: BoundedVec<_, T::MaxBatch> = items.try_into().expect("n <= MaxBatch");
+
+		#[extrinsic_call]
+		_(RawOrigin::Signed(provider_set[0].clone()), items);
+
+		assert!(Deals::<T>::iter().all(|(_, deal)| deal.status == DealStatus::Active));
+	}
+
+	/// `n` proofs of `MaxShardSize` shards of `n` deals of `n` owners.
+	#[benchmark]
+	fn submit_proofs(n: Linear<1, { T::MaxBatch::get() }>) {
+		let provider_set = providers::<T>(2, 1 << 30);
+		let mut proofs = Vec::new();
+		for i in 0..n {
+			let owner: T::AccountId = account("owner", i, 0);
+			T::BenchmarkHelper::fund(&owner);
+			let id = active_deal::<T>(&owner, &provider_set);
+			let mut deal = Deals::<T>::get(id).expect("deal");
+			deal.shard_size = T::MaxShardSize::get();
+			let (root, mut proof) = forged_shard::<T>(&deal, 0);
+			deal.shards[0].root = root;
+			proof.deal = id;
+			Deals::<T>::insert(id, deal);
+			proofs.push(proof);
+		}
+		let proofs: BoundedVec<_, T::MaxBatch> = proofs.try_into().expect("n <= MaxBatch");
+
+		#[extrinsic_call]
+		_(RawOrigin::Signed(provider_set[0].clone()), proofs);
+
+		assert!(Deals::<T>::iter().all(|(_, deal)| matches!(
+			deal.shards[0].state,
+			ShardState::Stored { proven: Some(0), .. }
+		)));
+	}
+
+	#[benchmark]
+	fn renew() {
+		let provider_set = providers::<T>(2, 1 << 30);
+		let owner = owner::<T>();
+		let id = active_deal::<T>(&owner, &provider_set);
+
+		#[extrinsic_call]
+		_(RawOrigin::Signed(owner), id, 1);
+
+		assert_eq!(Deals::<T>::get(id).expect("deal").periods, 11);
+	}
+
+	#[benchmark]
+	fn cancel(s: Linear<2, { T::MaxShards::get() }>) {
+		let s = s.min(u32::from(T::MaxDataShards::get()) + u32::from(T::MaxParityShards::get()));
+		let provider_set = providers::<T>(s, 1 << 30);
+		let owner = owner::<T>();
+		let id = active_deal::<T>(&owner, &provider_set);
+
+		#[extrinsic_call]
+		_(RawOrigin::Signed(owner), id);
+
+		assert!(!Deals::<T>::contains_key(id));
+	}
+
+	/// A block with nothing due after `MAX_BUCKETS_PER_BLOCK` empty buckets.
+	#[benchmark]
+	fn on_initialize_base() {
+		let now: BlockNumberFor<T> = (crate::schedule::MAX_BUCKETS_PER_BLOCK * 2).into();
+		System::<T>::set_block_number(now);
+
+		#[block]
+		{
+			Pallet::<T>::run_due(now);
+		}
+
+		assert_eq!(DueCursor::<T>::get(), crate::schedule::MAX_BUCKETS_PER_BLOCK.into());
+	}
+
+	/// The selection step of a deal of `s` shards (the registry's `select` included; the
+	/// runtime adds the registry's own `select_weight` on top, so this errs high).
+	#[benchmark]
+	fn select_providers(s: Linear<2, { T::MaxShards::get() }>) {
+		let s = s.min(u32::from(T::MaxDataShards::get()) + u32::from(T::MaxParityShards::get()));
+		providers::<T>(s, 1 << 30);
+		let owner = owner::<T>();
+		let (k, m) = split::<T>(s);
+		let id = Pallet::<T>::do_create_deal(owner, manifest(k, m, 1 << 20), 10, 1_000u32.into())
+			.expect("deal created");
+		let due = Deals::<T>::get(id).expect("deal").due;
+		System::<T>::set_block_number(due);
+		DueCursor::<T>::put(due);
+
+		#[block]
+		{
+			Pallet::<T>::run_due(due);
+		}
+
+		assert!(matches!(
+			Deals::<T>::get(id).expect("deal").status,
+			DealStatus::Uploading { round: 0 }
+		));
+	}
+
+	/// The end of a period in which every one of `s` shards is missed for the last time
+	/// allowed: each is refunded, its provider slashed, the shard lost and drawn anew.
+	#[benchmark]
+	fn end_period(s: Linear<2, { T::MaxShards::get() }>) {
+		let s = s.min(u32::from(T::MaxDataShards::get()) + u32::from(T::MaxParityShards::get()));
+		// Four times the providers, so lost shards find new ones.
+		let provider_set = providers::<T>(4 * s, 1 << 30);
+		let owner = owner::<T>();
+		let id = active_deal::<T>(&owner, &provider_set[..s as usize]);
+		let mut deal = Deals::<T>::get(id).expect("deal");
+		for shard in deal.shards.iter_mut() {
+			shard.missed = T::MaxMissedPeriods::get().saturating_sub(1);
+		}
+		let due = deal.due;
+		Deals::<T>::insert(id, deal);
+		System::<T>::set_block_number(due);
+		DueCursor::<T>::put(due);
+
+		#[block]
+		{
+			Pallet::<T>::run_due(due);
+		}
+
+		let deal = Deals::<T>::get(id).expect("deal");
+		assert_eq!(deal.period, 1);
+		// Every shard was lost; nearly always each found a new provider (a draw can miss).
+		assert!(deal
+			.shards
+			.iter()
+			.all(|shard| !matches!(shard.state, ShardState::Stored { .. })));
+	}
+
+	impl_benchmark_test_suite!(
+		Pallet,
+		crate::tests::ExtBuilder::default().build(),
+		crate::tests::Test
+	);
+}

@@ -1,0 +1,472 @@
+//! # XMBL storage market pallet
+//!
+//! People pay to keep a file on independent providers; providers are paid only for storage
+//! they prove (see `DESIGN.md`, and `docs/storage.md` for the protocol as a whole).
+//!
+//! - **Deal.** [`Pallet::create_deal`] takes the file's manifest (sizes, `k`, `m`, shard
+//!   roots; the file root is checked against them), a number of proof periods and a price
+//!   per shard and period, and holds the whole price plus a repair reserve in the owner's
+//!   escrow.
+//! - **Selection.** `SelectionDelay` blocks later, `on_initialize` draws `k + m` distinct
+//!   storage providers with free capacity from that block's randomness, which did not exist
+//!   when the deal was made, and reserves a shard's bytes of each one's capacity.
+//! - **Upload.** Each provider's node takes its shard from the client, checks it against the
+//!   root and confirms ([`Pallet::confirm_shards`]). Shards unconfirmed at the end of an
+//!   upload window go to other providers; after `MaxUploadRounds` windows the deal fails and
+//!   is refunded. When the last shard is confirmed the deal is active and its periods run.
+//! - **Proofs.** Each period has a seed drawn when it starts; the leaves every shard must
+//!   prove follow from it ([`Pallet::challenge`]). Providers prove many shards in one
+//!   [`Pallet::submit_proofs`]; the runtime verifies each with the merkle crate's `no_std`
+//!   verifier and pays the shard's price for the period at once. Honest confirmations and
+//!   proofs pay no fee.
+//! - **Deadlines.** At the end of a period every shard not proven is refunded to the owner
+//!   and its provider slashed (the owner is compensated first). A shard missed
+//!   `MaxMissedPeriods` times in a row is lost: its provider's capacity is released and a
+//!   newly drawn provider rebuilds it from `k` other shards, earning a bounty from the
+//!   deal's repair reserve.
+//! - **End.** [`Pallet::renew`] buys more periods; [`Pallet::cancel`] refunds what no
+//!   period has been proven for; after the last period the deal ends, the reserve is
+//!   refunded and the providers' capacity released.
+//!
+//! Per-block work does not grow with the number of deals: deals are scheduled by the block
+//! of their next step ([`Due`]) and `on_initialize` takes at most `MaxDealsPerBlock` of
+//! them, carrying the rest over to the next block.
+
+#![cfg_attr(not(feature = "std"), no_std)]
+
+extern crate alloc;
+
+mod deals;
+mod proofs;
+mod schedule;
+#[cfg(any(feature = "try-runtime", test))]
+mod try_state;
+pub mod types;
+pub mod weights;
+
+#[cfg(feature = "runtime-benchmarks")]
+mod benchmarking;
+#[cfg(feature = "runtime-benchmarks")]
+pub use benchmarking::BenchmarkHelper;
+#[cfg(test)]
+mod tests;
+
+pub use pallet::*;
+pub use types::*;
+pub use weights::WeightInfo;
+pub use xmbl_primitives::{DealId, ShardDuty, ShardTask};
+
+use polkadot_sdk::frame_support;
+
+#[frame_support::pallet]
+pub mod pallet {
+	use super::*;
+	use alloc::vec::Vec;
+	use polkadot_sdk::{
+		frame_support::{pallet_prelude::*, traits::Randomness},
+		frame_system::pallet_prelude::*,
+		sp_runtime::Saturating,
+	};
+	use xmbl_file_format::Manifest;
+	use xmbl_primitives::{Escrow, ProviderRegistry, Slashing};
+
+	/// The storage layout version.
+	pub const STORAGE_VERSION: StorageVersion = StorageVersion::new(0);
+
+	#[pallet::pallet]
+	#[pallet::storage_version(STORAGE_VERSION)]
+	pub struct Pallet<T>(_);
+
+	#[pallet::config]
+	pub trait Config: polkadot_sdk::frame_system::Config<RuntimeEvent: From<Event<Self>>> {
+		/// The currency prices and escrow are in (its balance type is all this pallet uses).
+		type Currency: polkadot_sdk::frame_support::traits::fungible::Inspect<Self::AccountId>;
+
+		/// The provider registry: selection and capacity.
+		type Registry: ProviderRegistry<Self::AccountId, BalanceOf<Self>>;
+
+		/// The owners' escrow.
+		type Escrow: Escrow<Self::AccountId, BalanceOf<Self>>;
+
+		/// Slashing of providers that miss proofs.
+		type Slashing: Slashing<Self::AccountId, BalanceOf<Self>>;
+
+		/// The randomness providers and challenges are drawn from. Its output for a block
+		/// must not be known before that block; see the threat model in `docs/storage.md`.
+		type Randomness: Randomness<Self::Hash, BlockNumberFor<Self>>;
+
+		/// The most data shards (`k`) a deal may have; at most 32.
+		#[pallet::constant]
+		type MaxDataShards: Get<u8>;
+
+		/// The most parity shards (`m`) a deal may have; at most 32. A deal has at least one,
+		/// so that a lost shard can be rebuilt.
+		#[pallet::constant]
+		type MaxParityShards: Get<u8>;
+
+		/// The length bound of a deal's shard list: at least `MaxDataShards +
+		/// MaxParityShards`.
+		#[pallet::constant]
+		type MaxShards: Get<u32>;
+
+		/// The largest shard, in bytes.
+		#[pallet::constant]
+		type MaxShardSize: Get<u64>;
+
+		/// The most periods a deal may run (at creation and after renewals).
+		#[pallet::constant]
+		type MaxPeriods: Get<u32>;
+
+		/// Blocks in a proof period.
+		#[pallet::constant]
+		type ProofPeriod: Get<BlockNumberFor<Self>>;
+
+		/// Blocks between a deal's creation and the selection of its providers; at least 1,
+		/// so the randomness used did not exist when the deal was made.
+		#[pallet::constant]
+		type SelectionDelay: Get<BlockNumberFor<Self>>;
+
+		/// Blocks a provider has to confirm a shard assigned to it (upload or repair); at
+		/// most `ProofPeriod`.
+		#[pallet::constant]
+		type UploadWindow: Get<BlockNumberFor<Self>>;
+
+		/// Upload windows a deal may take before it fails (each reassigns the shards still
+		/// unconfirmed).
+		#[pallet::constant]
+		type MaxUploadRounds: Get<u8>;
+
+		/// Leaves challenged per shard and period; at most the merkle crate's
+		/// `MAX_PROOF_LEAVES`.
+		#[pallet::constant]
+		type ChallengedLeaves: Get<u32>;
+
+		/// Periods a shard may be missed in a row before it is lost to its provider.
+		#[pallet::constant]
+		type MaxMissedPeriods: Get<u8>;
+
+		/// Taken from a provider's stake for each period it misses; paid to the owner first.
+		#[pallet::constant]
+		type MissedProofSlash: Get<BalanceOf<Self>>;
+
+		/// Paid from the deal's repair reserve to a provider that rebuilds a lost shard. A
+		/// deal reserves it once per parity shard.
+		#[pallet::constant]
+		type RepairBounty: Get<BalanceOf<Self>>;
+
+		/// The most deals whose scheduled step `on_initialize` runs in one block; the rest
+		/// wait for the next block.
+		#[pallet::constant]
+		type MaxDealsPerBlock: Get<u32>;
+
+		/// The most shards one `confirm_shards` or `submit_proofs` call may carry.
+		#[pallet::constant]
+		type MaxBatch: Get<u32>;
+
+		/// The providers' unbonding period: checked in `integrity_test` to outlast every
+		/// window in which a provider's fault is found.
+		#[pallet::constant]
+		type ProviderUnbondingPeriod: Get<BlockNumberFor<Self>>;
+
+		/// Weights of this pallet's calls and hook.
+		type WeightInfo: WeightInfo;
+
+		/// Funds accounts and registers providers for the benchmarks.
+		#[cfg(feature = "runtime-benchmarks")]
+		type BenchmarkHelper: BenchmarkHelper<Self::AccountId>;
+	}
+
+	/// The id the next deal gets.
+	#[pallet::storage]
+	pub type NextDealId<T: Config> = StorageValue<_, DealId, ValueQuery>;
+
+	/// Live deals.
+	#[pallet::storage]
+	pub type Deals<T: Config> = StorageMap<_, Twox64Concat, DealId, Deal<T>, OptionQuery>;
+
+	/// The manifest of each live deal: what its owner needs, besides the key, to read the
+	/// file back from any machine.
+	#[pallet::storage]
+	pub type Manifests<T: Config> = StorageMap<_, Twox64Concat, DealId, Manifest, OptionQuery>;
+
+	/// Live deals by owner.
+	#[pallet::storage]
+	pub type DealsByOwner<T: Config> =
+		StorageDoubleMap<_, Blake2_128Concat, T::AccountId, Twox64Concat, DealId, (), OptionQuery>;
+
+	/// Shards by the provider assigned to them: `(deal, shard number)`.
+	#[pallet::storage]
+	pub type ProviderShards<T: Config> = StorageDoubleMap<
+		_,
+		Blake2_128Concat,
+		T::AccountId,
+		Twox64Concat,
+		(DealId, u8),
+		(),
+		OptionQuery,
+	>;
+
+	/// Deals by the block of their next scheduled step (`Deal::due`).
+	#[pallet::storage]
+	pub type Due<T: Config> =
+		StorageDoubleMap<_, Twox64Concat, BlockNumberFor<T>, Twox64Concat, DealId, (), OptionQuery>;
+
+	/// The oldest block whose scheduled deals may not all have run yet.
+	#[pallet::storage]
+	pub type DueCursor<T: Config> = StorageValue<_, BlockNumberFor<T>, ValueQuery>;
+
+	#[pallet::event]
+	#[pallet::generate_deposit(pub(super) fn deposit_event)]
+	pub enum Event<T: Config> {
+		/// A deal was made; its providers are drawn at block `selection_at`.
+		DealCreated {
+			deal: DealId,
+			owner: T::AccountId,
+			file_root: Root,
+			shards: u32,
+			shard_size: u64,
+			periods: u32,
+			price: BalanceOf<T>,
+			escrow: BalanceOf<T>,
+			selection_at: BlockNumberFor<T>,
+		},
+		/// The deal's providers were drawn, shard by shard; shards are confirmed before
+		/// `until`.
+		ShardsAssigned { deal: DealId, providers: Vec<T::AccountId>, until: BlockNumberFor<T> },
+		/// A provider confirmed it holds a shard.
+		ShardConfirmed { deal: DealId, shard: u8, provider: T::AccountId },
+		/// Every shard was confirmed: period 0 runs until `deadline`.
+		DealActivated { deal: DealId, deadline: BlockNumberFor<T> },
+		/// A shard went to another provider: unconfirmed in time, or lost and repaired
+		/// (`repair`). `to` is `None` when no provider had room; it is retried.
+		ShardReassigned {
+			deal: DealId,
+			shard: u8,
+			from: Option<T::AccountId>,
+			to: Option<T::AccountId>,
+			repair: bool,
+		},
+		/// A shard's period was proven and its price paid to the provider.
+		ShardProven {
+			deal: DealId,
+			shard: u8,
+			period: u32,
+			provider: T::AccountId,
+			paid: BalanceOf<T>,
+		},
+		/// A shard's period ended unproven: its price went back to the owner and the
+		/// provider was slashed `slashed`, of which `to_owner` compensated the owner.
+		ProofMissed {
+			deal: DealId,
+			shard: u8,
+			period: u32,
+			provider: T::AccountId,
+			slashed: BalanceOf<T>,
+			to_owner: BalanceOf<T>,
+		},
+		/// A shard was missed `MaxMissedPeriods` times in a row: it is lost to its provider.
+		ShardLost { deal: DealId, shard: u8, provider: T::AccountId },
+		/// A provider rebuilt a lost shard and confirmed it; it was paid `bounty`.
+		ShardRepaired { deal: DealId, shard: u8, provider: T::AccountId, bounty: BalanceOf<T> },
+		/// The owner bought `added` more periods; the deal now runs `periods`.
+		DealRenewed { deal: DealId, added: u32, periods: u32, held: BalanceOf<T> },
+		/// The owner cancelled the deal; `refund` went back to it.
+		DealCancelled { deal: DealId, refund: BalanceOf<T> },
+		/// The deal's last period ended; `refund` (the unused repair reserve) went back.
+		DealEnded { deal: DealId, refund: BalanceOf<T> },
+		/// The deal failed before it became active; `refund` went back to the owner.
+		DealFailed { deal: DealId, reason: DealFailure, refund: BalanceOf<T> },
+	}
+
+	#[pallet::error]
+	pub enum Error<T> {
+		/// The manifest is inconsistent: an unsupported version, sizes that do not add up,
+		/// or a file root that does not commit to its fields.
+		InvalidManifest,
+		/// The file is empty: there is nothing to store.
+		EmptyFile,
+		/// `k` is 0 or above `MaxDataShards`.
+		TooManyDataShards,
+		/// `m` is 0 or above `MaxParityShards`.
+		BadParityShards,
+		/// A shard is larger than `MaxShardSize`.
+		ShardTooLarge,
+		/// The number of periods is 0, or the deal would run more than `MaxPeriods`.
+		BadPeriods,
+		/// The price per shard and period is zero.
+		ZeroPrice,
+		/// Fewer storage providers with free capacity can be drawn than the deal has shards.
+		NotEnoughProviders,
+		/// No live deal has this id.
+		UnknownDeal,
+		/// Only the deal's owner may do this.
+		NotOwner,
+		/// The deal has no shard with this number.
+		UnknownShard,
+		/// The shard is not assigned to the caller.
+		NotAssigned,
+		/// The shard is not waiting for a confirmation.
+		NotPending,
+		/// The deal's periods are not running (it is still being selected or uploaded).
+		DealNotActive,
+		/// The proof is for another period than the deal's current one (late or early).
+		WrongPeriod,
+		/// The shard's period was proven already.
+		AlreadyProven,
+		/// The shard is not proven in this period: it is pending, or confirmed during it.
+		NotDue,
+		/// The leaves and Merkle proof do not prove the challenged leaves of the shard.
+		InvalidProof,
+		/// A batch was empty.
+		EmptyBatch,
+		/// The same shard appears twice in one batch.
+		DuplicateInBatch,
+		/// An amount overflowed.
+		Overflow,
+	}
+
+	#[pallet::hooks]
+	impl<T: Config> Hooks<BlockNumberFor<T>> for Pallet<T> {
+		fn on_initialize(now: BlockNumberFor<T>) -> Weight {
+			Self::run_due(now)
+		}
+
+		fn integrity_test() {
+			let max_leaves = xmbl_merkle::MAX_PROOF_LEAVES;
+			assert!(T::MaxDataShards::get() >= 1 && T::MaxDataShards::get() <= 32);
+			assert!(T::MaxParityShards::get() >= 1 && T::MaxParityShards::get() <= 32);
+			assert!(
+				T::MaxShards::get()
+					>= u32::from(T::MaxDataShards::get()) + u32::from(T::MaxParityShards::get()),
+				"MaxShards must hold MaxDataShards + MaxParityShards"
+			);
+			assert!((1..=max_leaves).contains(&T::ChallengedLeaves::get()));
+			assert!(!T::SelectionDelay::get().is_zero(), "SelectionDelay must be at least 1");
+			assert!(!T::UploadWindow::get().is_zero(), "UploadWindow must be at least 1");
+			assert!(T::UploadWindow::get() <= T::ProofPeriod::get());
+			assert!(T::MaxUploadRounds::get() >= 1 && T::MaxMissedPeriods::get() >= 1);
+			assert!(T::MaxDealsPerBlock::get() >= 1 && T::MaxBatch::get() >= 1);
+			// A provider's last shard can be lost at a deadline `MaxMissedPeriods` periods
+			// after its last proof; slashes for it land then. Unbonding starts only without
+			// live assignments, but must outlast the longest fault window anyway, so a
+			// provider whose shard was just reassigned cannot leave with a fault pending.
+			let window = T::ProofPeriod::get()
+				.saturating_mul(u32::from(T::MaxMissedPeriods::get()).saturating_add(1).into())
+				.saturating_add(T::UploadWindow::get());
+			assert!(
+				T::ProviderUnbondingPeriod::get() > window,
+				"the providers' UnbondingPeriod must outlast (MaxMissedPeriods + 1) proof \
+				 periods plus an upload window"
+			);
+		}
+
+		#[cfg(feature = "try-runtime")]
+		fn try_state(
+			_n: BlockNumberFor<T>,
+		) -> Result<(), polkadot_sdk::sp_runtime::TryRuntimeError> {
+			Self::do_try_state()
+		}
+	}
+
+	#[pallet::call]
+	impl<T: Config> Pallet<T> {
+		/// Make a storage deal for the file `manifest` describes.
+		///
+		/// - Origin: signed by the owner, who pays.
+		/// - `manifest`: the file's manifest (its file root must commit to its fields); `k`
+		///   in `1..=MaxDataShards`, `m` in `1..=MaxParityShards`, shards of at most
+		///   `MaxShardSize` bytes, a non-empty file.
+		/// - `periods`: proof periods to keep the file, `1..=MaxPeriods`.
+		/// - `price`: paid per shard for each proven period, above zero.
+		/// - Holds `price × (k + m) × periods + RepairBounty × m` in the owner's escrow.
+		/// - The providers are drawn `SelectionDelay` blocks later.
+		/// - Emits [`Event::DealCreated`].
+		#[pallet::call_index(0)]
+		#[pallet::weight(T::WeightInfo::create_deal(T::MaxShards::get()))]
+		pub fn create_deal(
+			origin: OriginFor<T>,
+			manifest: Manifest,
+			periods: u32,
+			price: BalanceOf<T>,
+		) -> DispatchResult {
+			let owner = ensure_signed(origin)?;
+			Self::do_create_deal(owner, manifest, periods, price).map(|_| ())
+		}
+
+		/// Confirm that the caller holds shards assigned to it (uploaded or rebuilt).
+		///
+		/// - Origin: signed by the provider assigned to every shard listed.
+		/// - `shards`: `(deal, shard number)` pairs, `1..=MaxBatch`, each waiting for its
+		///   confirmation; all are confirmed or none.
+		/// - A deal whose last shard is confirmed becomes active. A repaired shard earns the
+		///   repair bounty.
+		/// - Free when it succeeds.
+		/// - Emits [`Event::ShardConfirmed`] per shard, [`Event::ShardRepaired`] per repair
+		///   and [`Event::DealActivated`] per deal activated.
+		#[pallet::call_index(1)]
+		#[pallet::weight(T::WeightInfo::confirm_shards(shards.len() as u32))]
+		pub fn confirm_shards(
+			origin: OriginFor<T>,
+			shards: BoundedVec<(DealId, u8), T::MaxBatch>,
+		) -> DispatchResultWithPostInfo {
+			let provider = ensure_signed(origin)?;
+			Self::do_confirm_shards(provider, &shards)?;
+			Ok(Pays::No.into())
+		}
+
+		/// Prove shards for their deals' current periods.
+		///
+		/// - Origin: signed by the provider keeping every shard listed.
+		/// - `proofs`: `1..=MaxBatch` proofs, each of the challenged leaves of one shard for
+		///   its deal's current period; all are accepted or none.
+		/// - Each proof pays the shard's price for the period from the owner's escrow.
+		/// - Free when it succeeds.
+		/// - Emits [`Event::ShardProven`] per proof.
+		#[pallet::call_index(2)]
+		#[pallet::weight(T::WeightInfo::submit_proofs(proofs.len() as u32))]
+		pub fn submit_proofs(
+			origin: OriginFor<T>,
+			proofs: BoundedVec<ShardProof<T>, T::MaxBatch>,
+		) -> DispatchResultWithPostInfo {
+			let provider = ensure_signed(origin)?;
+			Self::do_submit_proofs(provider, &proofs)?;
+			Ok(Pays::No.into())
+		}
+
+		/// Buy `periods` more periods for a deal.
+		///
+		/// - Origin: signed by the deal's owner.
+		/// - Holds `price × (k + m) × periods` more; the deal may not run more than
+		///   `MaxPeriods` in all.
+		/// - Emits [`Event::DealRenewed`].
+		#[pallet::call_index(3)]
+		#[pallet::weight(T::WeightInfo::renew())]
+		pub fn renew(origin: OriginFor<T>, deal: DealId, periods: u32) -> DispatchResult {
+			let owner = ensure_signed(origin)?;
+			Self::do_renew(owner, deal, periods)
+		}
+
+		/// End a deal now.
+		///
+		/// - Origin: signed by the deal's owner.
+		/// - Refunds everything still held for the deal: every period not yet proven, and
+		///   the repair reserve. The providers' capacity is released; their nodes delete
+		///   the shards.
+		/// - Emits [`Event::DealCancelled`].
+		#[pallet::call_index(4)]
+		#[pallet::weight(T::WeightInfo::cancel(T::MaxShards::get()))]
+		pub fn cancel(origin: OriginFor<T>, deal: DealId) -> DispatchResult {
+			let owner = ensure_signed(origin)?;
+			Self::do_cancel(owner, deal)
+		}
+	}
+
+	impl<T: Config> Pallet<T> {
+		/// The deals `owner` made, in id order.
+		pub fn deals_of(owner: &T::AccountId) -> Vec<DealId> {
+			let mut deals: Vec<DealId> = DealsByOwner::<T>::iter_key_prefix(owner).collect();
+			deals.sort_unstable();
+			deals
+		}
+	}
+}

@@ -1,0 +1,248 @@
+//! The per-block hook: each deal's scheduled step (selection, the end of an upload window,
+//! the end of a period), at most `MaxDealsPerBlock` deals per block.
+
+use crate::*;
+use alloc::vec::Vec;
+use polkadot_sdk::{
+	frame_support::{pallet_prelude::*, traits::Get},
+	frame_system::pallet_prelude::BlockNumberFor,
+	sp_runtime::{traits::Zero, Saturating},
+};
+use xmbl_primitives::{Escrow, ProviderRegistry, ProviderRole, Slashing};
+
+/// Buckets of [`Due`] `on_initialize` looks at per block at most; more than one, so the
+/// cursor catches up after blocks whose deals were carried over.
+pub const MAX_BUCKETS_PER_BLOCK: u32 = 4;
+
+/// Draws of providers a selection makes at most: a provider drawn whose free capacity is
+/// smaller than a shard is replaced by a second draw that excludes it.
+pub const SELECTION_ROUNDS: u32 = 2;
+
+impl<T: Config> Pallet<T> {
+	/// Run the scheduled steps due by `now`, oldest first, at most `MaxDealsPerBlock`.
+	pub(crate) fn run_due(now: BlockNumberFor<T>) -> Weight {
+		let mut weight = T::WeightInfo::on_initialize_base();
+		let mut budget = T::MaxDealsPerBlock::get();
+		let mut cursor = DueCursor::<T>::get();
+		let mut buckets = 0;
+		while cursor <= now && buckets < MAX_BUCKETS_PER_BLOCK && budget > 0 {
+			buckets += 1;
+			let ids: Vec<DealId> =
+				Due::<T>::iter_key_prefix(cursor).take(budget as usize + 1).collect();
+			let more = ids.len() > budget as usize;
+			for id in ids.into_iter().take(budget as usize) {
+				budget -= 1;
+				Due::<T>::remove(cursor, id);
+				weight.saturating_accrue(Self::run_deal(id, now));
+			}
+			if more {
+				break;
+			}
+			cursor.saturating_inc();
+		}
+		DueCursor::<T>::put(cursor);
+		weight
+	}
+
+	/// Run deal `id`'s scheduled step; its weight.
+	fn run_deal(id: DealId, now: BlockNumberFor<T>) -> Weight {
+		let Some(mut deal) = Deals::<T>::get(id) else {
+			return T::DbWeight::get().reads(1);
+		};
+		let shards = deal.shard_count();
+		// The entry was taken off `Due`; every branch either reschedules or removes.
+		let weight = match deal.status {
+			DealStatus::Selecting => {
+				Self::select_providers(id, &mut deal, now);
+				T::WeightInfo::select_providers(shards).saturating_add(
+					T::Registry::select_weight(shards).saturating_mul(SELECTION_ROUNDS.into()),
+				)
+			},
+			DealStatus::Uploading { round } => {
+				Self::end_upload_window(id, &mut deal, round, now);
+				Self::deadline_weight(shards)
+			},
+			DealStatus::Active => {
+				Self::end_period(id, &mut deal, now);
+				Self::deadline_weight(shards)
+			},
+		};
+		if Deals::<T>::contains_key(id) {
+			Deals::<T>::insert(id, deal);
+		}
+		weight
+	}
+
+	/// The worst case of a deadline of a deal with `shards` shards: every shard missed, lost
+	/// and drawn anew.
+	pub(crate) fn deadline_weight(shards: u32) -> Weight {
+		T::WeightInfo::end_period(shards)
+			.saturating_add(T::Registry::select_weight(1).saturating_mul(shards.into()))
+	}
+
+	/// Draw `k + m` providers for a deal, or fail it.
+	fn select_providers(id: DealId, deal: &mut Deal<T>, now: BlockNumberFor<T>) {
+		let count = deal.shard_count();
+		let mut chosen: Vec<T::AccountId> = Vec::new();
+		let mut refused: Vec<T::AccountId> = Vec::new();
+		for round in 0..SELECTION_ROUNDS {
+			let missing = count - chosen.len() as u32;
+			if missing == 0 {
+				break;
+			}
+			let exclude: Vec<T::AccountId> = chosen.iter().chain(&refused).cloned().collect();
+			let seed = Self::random_seed(b"xmbl/storage/select", id, round);
+			let Ok(drawn) = T::Registry::select(ProviderRole::Storage, missing, seed, &exclude)
+			else {
+				break;
+			};
+			for provider in drawn {
+				if T::Registry::assign(&provider, deal.shard_size, 0).is_ok() {
+					chosen.push(provider);
+				} else {
+					refused.push(provider);
+				}
+			}
+		}
+		if (chosen.len() as u32) < count {
+			for provider in &chosen {
+				T::Registry::unassign(provider, deal.shard_size, 0);
+			}
+			Self::fail_deal(id, deal, DealFailure::NotEnoughProviders);
+			return;
+		}
+		let until = now.saturating_add(T::UploadWindow::get());
+		for (number, provider) in chosen.iter().enumerate() {
+			Self::assign_shard(id, deal, number as u8, provider.clone(), until, false);
+		}
+		deal.status = DealStatus::Uploading { round: 0 };
+		Self::reschedule(id, deal, until);
+		Self::deposit_event(Event::ShardsAssigned { deal: id, providers: chosen, until });
+	}
+
+	/// An upload window ended with shards unconfirmed: reassign them, or fail the deal after
+	/// `MaxUploadRounds` windows.
+	fn end_upload_window(id: DealId, deal: &mut Deal<T>, round: u8, now: BlockNumberFor<T>) {
+		let round = round.saturating_add(1);
+		if round >= T::MaxUploadRounds::get() {
+			Self::fail_deal(id, deal, DealFailure::UploadIncomplete);
+			return;
+		}
+		let until = now.saturating_add(T::UploadWindow::get());
+		let mut removed = Vec::new();
+		for number in 0..deal.shards.len() as u8 {
+			if !matches!(deal.shards[usize::from(number)].state, ShardState::Stored { .. }) {
+				Self::replace_provider(id, deal, number, until, false, &mut removed);
+			}
+		}
+		deal.status = DealStatus::Uploading { round };
+		Self::reschedule(id, deal, until);
+	}
+
+	/// The deal's current period ended: settle every shard, then start the next period or
+	/// end the deal.
+	fn end_period(id: DealId, deal: &mut Deal<T>, now: BlockNumberFor<T>) {
+		let period = deal.period;
+		let until = now.saturating_add(T::UploadWindow::get());
+		let mut removed = Vec::new();
+		for number in 0..deal.shards.len() as u8 {
+			let shard = &deal.shards[usize::from(number)];
+			let proven = matches!(
+				shard.state,
+				ShardState::Stored { from_period, proven: Some(proven) }
+					if from_period <= period && proven == period
+			);
+			if proven {
+				deal.shards[usize::from(number)].missed = 0;
+				continue;
+			}
+			// Nobody earned this shard's period: its price goes back to the owner.
+			if T::Escrow::refund(&deal.owner, deal.price).is_ok() {
+				deal.escrow.saturating_reduce(deal.price);
+			}
+			match (shard.state, shard.provider.clone()) {
+				(ShardState::Stored { from_period, .. }, Some(provider))
+					if from_period <= period =>
+				{
+					let outcome = T::Slashing::slash(
+						&provider,
+						T::MissedProofSlash::get(),
+						Some((deal.owner.clone(), T::MissedProofSlash::get())),
+					);
+					Self::deposit_event(Event::ProofMissed {
+						deal: id,
+						shard: number,
+						period,
+						provider: provider.clone(),
+						slashed: outcome.slashed,
+						to_owner: outcome.to_harmed,
+					});
+					let shard = &mut deal.shards[usize::from(number)];
+					shard.missed = shard.missed.saturating_add(1);
+					if shard.missed >= T::MaxMissedPeriods::get() {
+						Self::deposit_event(Event::ShardLost { deal: id, shard: number, provider });
+						Self::replace_provider(id, deal, number, until, true, &mut removed);
+					}
+				},
+				(ShardState::Pending { until: pending_until, repair }, _)
+					if pending_until <= now =>
+				{
+					Self::replace_provider(id, deal, number, until, repair, &mut removed);
+				},
+				(ShardState::Unassigned, _) => {
+					Self::replace_provider(id, deal, number, until, true, &mut removed);
+				},
+				// Confirmed during this period, or still within its confirmation window.
+				_ => {},
+			}
+		}
+		deal.period = period.saturating_add(1);
+		if deal.period >= deal.periods {
+			let refund = deal.escrow;
+			if !refund.is_zero() && T::Escrow::refund(&deal.owner, refund).is_ok() {
+				deal.escrow = Zero::zero();
+			}
+			Self::remove_deal(id, deal);
+			Self::deposit_event(Event::DealEnded { deal: id, refund });
+		} else {
+			Self::start_period(id, deal, now);
+		}
+	}
+
+	/// Give shard `number` to a newly drawn provider (none of the deal's, nor its current
+	/// one, nor one in `removed`), to confirm before `until`; `Unassigned` if none has room.
+	/// `removed` collects the providers taken off the deal's shards in this step, so that a
+	/// provider that just failed one shard is not handed another one of the same deal.
+	fn replace_provider(
+		id: DealId,
+		deal: &mut Deal<T>,
+		number: u8,
+		until: BlockNumberFor<T>,
+		repair: bool,
+		removed: &mut Vec<T::AccountId>,
+	) {
+		let mut exclude = deal.providers();
+		let from = Self::unassign_shard(id, deal, number);
+		removed.extend(from.clone());
+		exclude.extend(removed.iter().cloned());
+		let seed = Self::random_seed(b"xmbl/storage/replace", id, u32::from(number));
+		let to = T::Registry::select(ProviderRole::Storage, 1, seed, &exclude)
+			.ok()
+			.and_then(|drawn| drawn.into_iter().next())
+			.filter(|provider| T::Registry::assign(provider, deal.shard_size, 0).is_ok());
+		if let Some(provider) = &to {
+			Self::assign_shard(id, deal, number, provider.clone(), until, repair);
+		}
+		Self::deposit_event(Event::ShardReassigned { deal: id, shard: number, from, to, repair });
+	}
+
+	/// End a deal that never became active: release its providers and refund all of it.
+	fn fail_deal(id: DealId, deal: &mut Deal<T>, reason: DealFailure) {
+		let refund = deal.escrow;
+		if !refund.is_zero() && T::Escrow::refund(&deal.owner, refund).is_ok() {
+			deal.escrow = Zero::zero();
+		}
+		Self::remove_deal(id, deal);
+		Self::deposit_event(Event::DealFailed { deal: id, reason, refund });
+	}
+}
