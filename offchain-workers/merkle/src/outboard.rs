@@ -62,25 +62,9 @@ impl OutboardBuilder {
 
 	/// Feeds the next bytes of the shard.
 	pub fn update(&mut self, mut data: &[u8]) {
-		let leaf_len = self.leaf_len as usize;
 		while !data.is_empty() {
 			if self.leaf_filled == self.leaf_len {
 				self.finish_leaf();
-			}
-			if self.leaf_filled == 0 && data.len() > leaf_len {
-				// Whole leaves with more bytes after them are not the root: hash each straight
-				// from `data` with a hasher local to this loop, which (unlike a new hasher
-				// stored in `self.leaf` per leaf) costs no copy of its ~2 KB of state.
-				while data.len() > leaf_len {
-					let (leaf, rest) = data.split_at(leaf_len);
-					let mut hasher = blake3::Hasher::new();
-					hasher.set_input_offset(self.leaves_done * self.leaf_len);
-					hasher.update(leaf);
-					self.push_leaf(hasher.finalize_non_root());
-					data = rest;
-				}
-				// `self.leaf` took no input yet: move it to the next leaf's offset.
-				self.leaf.set_input_offset(self.leaves_done * self.leaf_len);
 			}
 			let room = (self.leaf_len - self.leaf_filled).min(data.len() as u64) as usize;
 			self.leaf.update(&data[..room]);
@@ -124,17 +108,7 @@ impl OutboardBuilder {
 	/// The current leaf is full and more bytes follow: it is not the root, hash it as a
 	/// subtree, merge what is known complete, and start the next leaf.
 	fn finish_leaf(&mut self) {
-		self.push_leaf(self.leaf.finalize_non_root());
-		// (`Hasher::reset` would keep the state in place, but in blake3 1.8.7 it does not
-		// clear the input offset, and `set_input_offset` then fails its assertion.)
-		self.leaf = blake3::Hasher::new();
-		self.leaf.set_input_offset(self.leaves_done * self.leaf_len);
-		self.leaf_filled = 0;
-	}
-
-	/// Pushes the chaining value of the next leaf, which is not the last one, and merges the
-	/// subtrees it completes, appending their parents.
-	fn push_leaf(&mut self, cv: ChainingValue) {
+		let cv = self.leaf.finalize_non_root();
 		self.stack.push(cv);
 		self.leaves_done += 1;
 		// After `leaves_done` leaves, the complete subtrees are one per set bit.
@@ -144,6 +118,9 @@ impl OutboardBuilder {
 			push_parent(&mut self.nodes, &left, &right);
 			self.stack.push(merge_subtrees_non_root(&left, &right, Mode::Hash));
 		}
+		self.leaf = blake3::Hasher::new();
+		self.leaf.set_input_offset(self.leaves_done * self.leaf_len);
+		self.leaf_filled = 0;
 	}
 }
 
