@@ -2,9 +2,11 @@
 # Start the validators of chain-spec/local.json on loopback: `scripts/local-network.sh [N]`
 # starts the first N of Alice, Bob and Charlie (default: all 3, the spec's authorities).
 # Node i (0-based) listens on p2p port 30333+i and serves RPC on ws://127.0.0.1:(9945+i),
-# so it never clashes with scripts/dev.sh on 9944. Ctrl-C stops them all; if one dies,
-# the others are stopped and its log tail is printed. Databases and logs live under
-# $XMBL_LOCAL_DIR if given (kept), else in a temporary folder removed on exit.
+# so it never clashes with scripts/dev.sh on 9944; it is also its validator's storage
+# provider, serving shards on http://127.0.0.1:(30400+i) as the spec registers it. Ctrl-C
+# stops them all; if one dies, the others are stopped and its log tail is printed.
+# Databases, shards and logs live under $XMBL_LOCAL_DIR if given (kept), else in a
+# temporary folder removed on exit.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/env.sh
@@ -38,15 +40,17 @@ trap 'exit 130' INT TERM
 
 for ((index = 0; index < count; index++)); do
 	name="${validators[$index]}"
+	suri="//${name^}"
 	# The spec's bootnodes are these nodes: fixed node keys 0x..01-03 on ports 30333-30335.
 	"$XMBL_NODE" --chain chain-spec/local.json --"$name" --validator \
 		--base-path "$data_dir/$name" \
 		--node-key "$(printf '%064x' $((index + 1)))" \
 		--port $((30333 + index)) --rpc-port $((9945 + index)) --rpc-cors all \
+		--provider "$suri" --storage-port $((30400 + index)) \
 		--no-mdns --no-prometheus 2>"$data_dir/$name.log" &
 	pids+=($!)
 	names+=("$name")
-	echo "$name: ws://127.0.0.1:$((9945 + index)), log $data_dir/$name.log"
+	echo "$name: ws://127.0.0.1:$((9945 + index)), shards on http://127.0.0.1:$((30400 + index)), log $data_dir/$name.log"
 done
 
 # Every node runs until Ctrl-C: the first one to exit is a failure.

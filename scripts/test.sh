@@ -14,5 +14,6 @@ cargo test --locked --workspace
 cargo build --locked -p xmbl-merkle -p xmbl-file-format --no-default-features --target wasm32v1-none
 # The pallets' benchmarks, run once each as tests (compiles only the pallets with the feature).
 cargo test --locked -p pallet-xmbl-providers -p pallet-xmbl-storage --features runtime-benchmarks
-# Both JS test files start their own `xmbl-node --dev` ($XMBL_NODE, from scripts/env.sh).
+# Each JS test file starts its own `xmbl-node --dev` ($XMBL_NODE, from scripts/env.sh);
+# deal.test.js also runs the `xmbl` client built next to it.
 (cd tests/polkadot-js && npm test)

@@ -1,11 +1,13 @@
-//! One WebSocket connection to a node: reads, and signed transactions watched
-//! through `author_submitAndWatchExtrinsic`.
+//! One WebSocket connection to a node: reads, runtime API calls, finalized-head
+//! subscriptions, and signed transactions watched through
+//! `author_submitAndWatchExtrinsic`. A [`Chain`] may be shared (`Arc<Chain>`) by
+//! several tasks: jsonrpsee multiplexes their requests over the one connection.
 
 use crate::{metadata::Metadata, ClientError};
-use codec::{Decode, Encode};
+use codec::{Decode, DecodeAll, Encode};
 use jsonrpsee::{
 	core::{
-		client::{ClientT, SubscriptionClientT},
+		client::{ClientT, Subscription, SubscriptionClientT},
 		params::ArrayParams,
 		ClientError as RpcError, DeserializeOwned,
 	},
@@ -26,10 +28,15 @@ use polkadot_sdk::{
 };
 use serde_json::Value;
 use std::{sync::OnceLock, time::Duration};
+use xmbl_file_format::Manifest;
+use xmbl_primitives::{DealId, ShardDuty};
 use xmbl_runtime::{
-	AccountId, Balance, Header, Nonce, Runtime, RuntimeCall, RuntimeEvent, SignedPayload,
-	UncheckedExtrinsic,
+	AccountId, Balance, BlockNumber, Header, Nonce, Runtime, RuntimeCall, RuntimeEvent,
+	SignedPayload, UncheckedExtrinsic,
 };
+
+/// An event as stored in `System::Events`, with the phase that emitted it.
+pub type EventRecord = frame_system::EventRecord<RuntimeEvent, H256>;
 
 /// Blocks a transaction stays valid after the block it was built on (its mortal era).
 /// A transaction that is not included within them can never be included later.
@@ -252,6 +259,117 @@ impl Chain {
 		self.storage_value(&key, "provider record").await
 	}
 
+	/// The endpoint a provider registered (where its shard server is reached), or `None`
+	/// if it is not registered.
+	pub async fn provider_endpoint(&self, who: &AccountId) -> Result<Option<String>, ClientError> {
+		Ok(self
+			.provider(who)
+			.await?
+			.map(|record| String::from_utf8_lossy(&record.endpoint).into_owned()))
+	}
+
+	/// The header of the best block.
+	pub async fn best_header(&self) -> Result<Header, ClientError> {
+		self.request("chain_getHeader", rpc_params![]).await
+	}
+
+	/// The header of the last finalized block.
+	pub async fn finalized_head(&self) -> Result<Header, ClientError> {
+		let hash: H256 = self.request("chain_getFinalizedHead", rpc_params![]).await?;
+		self.header(hash).await
+	}
+
+	/// The header of block `hash`.
+	pub async fn header(&self, hash: H256) -> Result<Header, ClientError> {
+		self.request::<Option<Header>>("chain_getHeader", rpc_params![hash])
+			.await?
+			.ok_or_else(|| ClientError::Decode {
+				what: "block header",
+				error: format!("the node has no block {hash:?}"),
+			})
+	}
+
+	/// Headers of newly finalized blocks, as the node finalizes them
+	/// (`chain_subscribeFinalizedHeads`). The node may skip blocks when it finalizes
+	/// several at once; the stream ends when the connection does.
+	pub async fn finalized_heads(&self) -> Result<Subscription<Header>, ClientError> {
+		self.rpc
+			.subscribe(
+				"chain_subscribeFinalizedHeads",
+				rpc_params![],
+				"chain_unsubscribeFinalizedHeads",
+			)
+			.await
+			.map_err(|error| self.rpc_error("chain_subscribeFinalizedHeads", error))
+	}
+
+	/// The events of block `at`.
+	pub async fn events(&self, at: H256) -> Result<Vec<EventRecord>, ClientError> {
+		let key = storage_prefix(b"System", b"Events");
+		let bytes = self.storage(&key, Some(at)).await?.unwrap_or_default();
+		Vec::<EventRecord>::decode(&mut &bytes[..])
+			.map_err(|error| ClientError::Decode { what: "events", error: error.to_string() })
+	}
+
+	/// Calls runtime API `method` (`Api_function`, such as
+	/// `StorageMarketApi_provider_duties`) with the SCALE-encoded `args` in block `at`
+	/// (the best block if `None`) through `state_call`, and decodes the whole reply as
+	/// `T` (`what` names it in errors).
+	pub async fn runtime_call<T: Decode>(
+		&self,
+		method: &str,
+		args: &[u8],
+		at: Option<H256>,
+		what: &'static str,
+	) -> Result<T, ClientError> {
+		let reply: Bytes = self
+			.request("state_call", rpc_params![method, Bytes(args.to_vec()), at])
+			.await?;
+		T::decode_all(&mut &reply[..])
+			.map_err(|error| ClientError::Decode { what, error: error.to_string() })
+	}
+
+	/// Every shard assigned to `provider` and what is due for it, in block `at`.
+	pub async fn provider_duties(
+		&self,
+		provider: &AccountId,
+		at: Option<H256>,
+	) -> Result<Vec<ShardDuty<BlockNumber>>, ClientError> {
+		self.runtime_call(
+			"StorageMarketApi_provider_duties",
+			&provider.encode(),
+			at,
+			"provider duties",
+		)
+		.await
+	}
+
+	/// A live deal and its manifest in block `at`, or `None` if there is no live deal
+	/// `deal` (never made, or ended, cancelled or failed).
+	pub async fn deal(
+		&self,
+		deal: DealId,
+		at: Option<H256>,
+	) -> Result<Option<(pallet_xmbl_storage::Deal<Runtime>, Manifest)>, ClientError> {
+		self.runtime_call::<Option<xmbl_runtime::apis::DealView>>(
+			"StorageMarketApi_deal",
+			&deal.encode(),
+			at,
+			"deal",
+		)
+		.await
+	}
+
+	/// The live deals `owner` made, in id order, in block `at`.
+	pub async fn deals_of(
+		&self,
+		owner: &AccountId,
+		at: Option<H256>,
+	) -> Result<Vec<DealId>, ClientError> {
+		self.runtime_call("StorageMarketApi_deals_of", &owner.encode(), at, "deals")
+			.await
+	}
+
 	/// Sign `call` with `signer` as a transaction valid for [`MORTALITY`] blocks, submit
 	/// it and follow it as far as `wait` asks, reporting each step to `progress`. The
 	/// nonce is the account's next one (pending transactions included) unless given,
@@ -385,7 +503,7 @@ impl Chain {
 					.await?
 			},
 		};
-		let best: Header = self.request("chain_getHeader", rpc_params![]).await?;
+		let best = self.best_header().await?;
 		let era = Era::mortal(MORTALITY, best.number.into());
 		let tx_extension = xmbl_runtime::tx_extension(nonce, 0, era);
 		let implicit = xmbl_runtime::tx_implicit(self.genesis, best.hash(), self.metadata().hash());
@@ -424,11 +542,9 @@ impl Chain {
 				error: format!("transaction {tx_hash:?} is not in block {block_hash:?}"),
 			})?;
 
-		let key = storage_prefix(b"System", b"Events");
-		let bytes = self.storage(&key, Some(block_hash)).await?.unwrap_or_default();
-		let records = Vec::<frame_system::EventRecord<RuntimeEvent, H256>>::decode(&mut &bytes[..])
-			.map_err(|error| ClientError::Decode { what: "events", error: error.to_string() })?;
-		let events: Vec<RuntimeEvent> = records
+		let events: Vec<RuntimeEvent> = self
+			.events(block_hash)
+			.await?
 			.into_iter()
 			.filter(|record| record.phase == frame_system::Phase::ApplyExtrinsic(index as u32))
 			.map(|record| record.event)
@@ -506,6 +622,23 @@ mod tests {
 		] {
 			assert!(node_url(bad).is_err(), "{bad}");
 		}
+	}
+
+	#[test]
+	fn a_chain_is_shared_by_tasks() {
+		fn shared<T: Send + Sync + 'static>(_: &T) {}
+		fn spawnable<F: std::future::Future + Send>(_: F) {}
+		// Type checks only: the futures of the reads a provider service runs on its own
+		// tasks are `Send`, and `Chain` goes behind an `Arc`.
+		let _ = |chain: &'static Chain, who: &'static AccountId| {
+			shared(chain);
+			spawnable(chain.finalized_heads());
+			spawnable(chain.best_header());
+			spawnable(chain.provider_duties(who, None));
+			spawnable(chain.deal(0, None));
+			spawnable(chain.deals_of(who, None));
+			spawnable(chain.provider_endpoint(who));
+		};
 	}
 
 	#[test]

@@ -1,20 +1,23 @@
-//! Client library of XMBL: signs and submits extrinsics and reads storage over one
-//! WebSocket connection to any node (`ws://` or `wss://`), using the runtime's own
-//! types, so that calls, keys and records cannot drift from the chain it talks to; it
-//! refuses a node that runs another runtime version. The `xmbl` binary is a thin CLI
-//! on top.
+//! Client library of XMBL: signs and submits extrinsics, reads storage and calls
+//! runtime APIs over one WebSocket connection to any node (`ws://` or `wss://`), using
+//! the runtime's own types, so that calls, keys and records cannot drift from the chain
+//! it talks to; it refuses a node that runs another runtime version. [`shards`] moves
+//! storage shards to and from providers over HTTP. The `xmbl` binary is a CLI on top.
 
 pub mod chain;
 pub mod metadata;
+pub mod shards;
 
 pub use chain::{
-	check_runtime_version, node_url, AccountBalances, Chain, Included, NamedDispatchError,
-	Progress, Submitted, Wait, MORTALITY,
+	check_runtime_version, node_url, AccountBalances, Chain, EventRecord, Included,
+	NamedDispatchError, Progress, Submitted, Wait, MORTALITY,
 };
+pub use shards::ShardTransferError;
 
 use polkadot_sdk::sp_core::{crypto::Ss58Codec, sr25519, Pair, H256};
 use std::time::Duration;
 use xmbl_runtime::{AccountId, Balance, TOKEN_DECIMALS};
+use zeroize::Zeroizing;
 
 /// What can go wrong talking to a node.
 #[derive(Debug, thiserror::Error)]
@@ -87,6 +90,14 @@ pub fn signer(suri: &str) -> Result<sr25519::Pair, ClientError> {
 	sr25519::Pair::from_string(suri.trim(), None).map_err(|_| ClientError::BadSecret)
 }
 
+/// The owner secret that the keys of `signer`'s encrypted files are derived from
+/// (`xmbl_file_format::FileSecret::Owner`, with each file's salt): the sr25519 secret key,
+/// which the same secret URI gives on every machine, so the owner needs nothing else to
+/// read its files anywhere.
+pub fn owner_secret(signer: &sr25519::Pair) -> Zeroizing<Vec<u8>> {
+	Zeroizing::new(signer.to_raw_vec())
+}
+
 /// An account from an SS58 address, a secret URI, or `treasury`.
 pub fn account(text: &str) -> Result<AccountId, ClientError> {
 	if text == "treasury" {
@@ -131,6 +142,15 @@ mod tests {
 		assert_eq!(account(&alice.to_ss58check()).unwrap(), alice);
 		assert_eq!(account("treasury").unwrap(), xmbl_runtime::configs::TreasuryAccount::get());
 		assert!(account("not an account").is_err());
+	}
+
+	#[test]
+	fn the_owner_secret_follows_the_secret_uri() {
+		let alice = owner_secret(&signer("//Alice").unwrap());
+		assert_eq!(alice, owner_secret(&signer("//Alice").unwrap()));
+		assert_ne!(alice, owner_secret(&signer("//Alice//1").unwrap()));
+		assert_ne!(alice, owner_secret(&signer("//Bob").unwrap()));
+		assert_eq!(alice.len(), 64);
 	}
 
 	#[test]

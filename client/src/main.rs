@@ -2,6 +2,8 @@
 //! stdout; progress goes to stderr; errors are one JSON object on stderr and a
 //! distinct exit code.
 
+mod storage;
+
 use clap::{Parser, Subcommand, ValueEnum};
 use polkadot_sdk::sp_core::{crypto::Ss58Codec, sr25519, Pair};
 use serde_json::{json, Value};
@@ -9,17 +11,23 @@ use std::{path::PathBuf, process::ExitCode, time::Duration};
 use xmbl_client::{
 	account, format_amount, parse_amount, signer, Chain, ClientError, Progress, Submitted, Wait,
 };
-use xmbl_primitives::{Capacity, ProviderRoles};
+use xmbl_primitives::{Capacity, DealId, ProviderRoles};
 use xmbl_runtime::{AccountId, Balance, Runtime, RuntimeCall};
 
 const EXIT_HELP: &str = "\
 Exit codes:
   0  success
-  1  any other failure (no such provider record, an undecodable reply)
-  2  usage: a bad argument (amount, account, secret, URL), checked before connecting
+  1  any other failure (no such provider record or deal, not your deal, an
+     undecodable reply, a local file error)
+  2  usage: a bad argument (amount, account, secret, URL, file, shard counts),
+     checked before connecting
   3  the chain refused: invalid transaction, failed call, or another runtime version
   4  the node is unreachable
-  5  timed out waiting for the transaction (its hash is in the error)
+  5  timed out waiting for the transaction (its hash is in the error), or no new
+     block came for --timeout seconds while put followed its deal
+  6  storage: the deal failed and was refunded, or too few shards could be moved
+     to or from providers (each provider's error is in the error)
+  130 interrupted (Ctrl-C); temporary files are removed
 
 Environment:
   XMBL_URL   node to talk to (as --url)
@@ -32,7 +40,13 @@ Examples:
   XMBL_SURI=//Dave xmbl provider register --roles both --stake 250 \\
       --bytes 1073741824 --slots 2 --endpoint http://203.0.113.7:30400
   xmbl --suri-file ~/.xmbl/dave.suri provider update --endpoint https://node.example.org
-  xmbl --wait in-block --suri-file key provider bond-extra 50";
+  xmbl --wait in-block --suri-file key provider bond-extra 50
+  xmbl --suri-file key put photo.jpg --data 4 --parity 2 --blocks 100000 --price 0.001
+  xmbl --suri-file key get 7 -o photo.jpg
+  xmbl deals
+  xmbl deal 7
+  xmbl --suri-file key renew 7 --blocks 50000
+  xmbl --suri-file key cancel 7";
 
 #[derive(Parser)]
 #[command(name = "xmbl", version, about = "Command-line client of an XMBL chain", after_help = EXIT_HELP)]
@@ -65,7 +79,8 @@ struct Cli {
 	#[arg(long, global = true)]
 	nonce: Option<u32>,
 
-	/// Seconds to wait for the transaction to reach `--wait`.
+	/// Seconds to wait for the transaction to reach `--wait` (and, while `put` follows
+	/// its deal, for each new block).
 	#[arg(long, global = true, value_name = "SECONDS", default_value_t = 90, value_parser = clap::value_parser!(u64).range(1..=3600))]
 	timeout: u64,
 
@@ -110,6 +125,41 @@ enum Command {
 		/// XMBL to send.
 		#[arg(value_parser = amount)]
 		amount: Balance,
+	},
+	/// Store a file: encrypt and erasure-code it into k + m shards, make a deal, upload
+	/// each shard to the provider the chain assigns it to, and wait until every shard is
+	/// confirmed (the deal is active).
+	Put(storage::PutArgs),
+	/// Read a stored file back from any k of its shards.
+	Get(storage::GetArgs),
+	/// The live deals of an account (the signer's by default), with their status.
+	Deals {
+		/// SS58 address or secret URI.
+		account: Option<String>,
+	},
+	/// One deal in full: its terms, escrow and every shard's provider and state.
+	Deal {
+		/// The deal's number.
+		deal: DealId,
+	},
+	/// Buy more proof periods for one of the signer's deals.
+	Renew {
+		/// The deal's number.
+		deal: DealId,
+		/// Blocks to add, rounded up to whole proof periods.
+		#[arg(long)]
+		blocks: u32,
+	},
+	/// End one of the signer's deals now; what no period was proven for is refunded.
+	Cancel {
+		/// The deal's number.
+		deal: DealId,
+	},
+	/// The key of one of the signer's encrypted files, as hex: whoever has it can read
+	/// that file alone (`get --key-file`).
+	FileKey {
+		/// The deal's number.
+		deal: DealId,
 	},
 }
 
@@ -199,6 +249,30 @@ enum CliError {
 	Usage(String),
 	Client(ClientError),
 	Other(String),
+	/// No live deal has this number.
+	NoDeal(DealId),
+	/// The deal is another account's.
+	NotOwner {
+		deal: DealId,
+		owner: AccountId,
+	},
+	/// The deal ended before it became active: failed and refunded, or cancelled.
+	DealFailed {
+		deal: DealId,
+		reason: String,
+		message: String,
+	},
+	/// Too few shards could be moved to or from providers.
+	Transfer {
+		message: String,
+		failures: Vec<Value>,
+	},
+	/// No new block came for `waited` while a command followed the chain.
+	Stalled {
+		waited: Duration,
+	},
+	/// Ctrl-C.
+	Interrupted,
 }
 
 impl From<ClientError> for CliError {
@@ -225,7 +299,10 @@ impl CliError {
 				ClientError::Timeout { .. } => 5,
 				_ => 1,
 			},
-			CliError::Other(_) => 1,
+			CliError::Other(_) | CliError::NoDeal(_) | CliError::NotOwner { .. } => 1,
+			CliError::Stalled { .. } => 5,
+			CliError::DealFailed { .. } | CliError::Transfer { .. } => 6,
+			CliError::Interrupted => 130,
 		}
 	}
 
@@ -235,6 +312,18 @@ impl CliError {
 			CliError::Usage(_) => ("usage", json!({})),
 			CliError::Client(_) if self.exit_code() == 2 => ("usage", json!({})),
 			CliError::Other(_) => ("failure", json!({})),
+			CliError::NoDeal(deal) => ("no_such_deal", json!({ "deal": deal })),
+			CliError::NotOwner { deal, owner } => {
+				("not_owner", json!({ "deal": deal, "owner": owner.to_ss58check() }))
+			},
+			CliError::DealFailed { deal, reason, .. } => {
+				("deal_failed", json!({ "deal": deal, "reason": reason }))
+			},
+			CliError::Transfer { failures, .. } => ("transfer", json!({ "failures": failures })),
+			CliError::Stalled { waited } => {
+				("timeout", json!({ "waited_seconds": waited.as_secs() }))
+			},
+			CliError::Interrupted => ("interrupted", json!({})),
 			CliError::Client(error) => match error {
 				ClientError::Dispatch { tx_hash, block_hash, error } => (
 					"dispatch",
@@ -280,8 +369,19 @@ impl CliError {
 impl std::fmt::Display for CliError {
 	fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
 		match self {
-			CliError::Usage(message) | CliError::Other(message) => f.write_str(message),
+			CliError::Usage(message)
+			| CliError::Other(message)
+			| CliError::DealFailed { message, .. }
+			| CliError::Transfer { message, .. } => f.write_str(message),
 			CliError::Client(error) => write!(f, "{error}"),
+			CliError::NoDeal(deal) => write!(f, "there is no live deal {deal}"),
+			CliError::NotOwner { deal, owner } => {
+				write!(f, "deal {deal} is not yours: its owner is {}", owner.to_ss58check())
+			},
+			CliError::Stalled { waited } => {
+				write!(f, "the chain made no new block for {} s", waited.as_secs())
+			},
+			CliError::Interrupted => f.write_str("interrupted"),
 		}
 	}
 }
@@ -289,13 +389,22 @@ impl std::fmt::Display for CliError {
 #[tokio::main]
 async fn main() -> ExitCode {
 	let cli = Cli::parse();
-	match run(cli).await {
+	// On Ctrl-C the command's future is dropped, which removes its temporary files, and
+	// the process exits without waiting for a pipeline thread to finish its batch.
+	let result = tokio::select! {
+		result = run(cli) => result,
+		_ = tokio::signal::ctrl_c() => Err(CliError::Interrupted),
+	};
+	match result {
 		Ok(output) => {
 			println!("{output}");
 			ExitCode::SUCCESS
 		},
 		Err(error) => {
 			eprintln!("{}", error.to_json());
+			if matches!(error, CliError::Interrupted) {
+				std::process::exit(error.exit_code().into());
+			}
 			ExitCode::from(error.exit_code())
 		},
 	}
@@ -335,7 +444,7 @@ async fn run(cli: Cli) -> Result<Value, CliError> {
 		signer(suri)?;
 	}
 	let call = match &cli.command {
-		Command::Balance { .. } | Command::Provider(ProviderCommand::Show { .. }) => None,
+		Command::Provider(ProviderCommand::Show { .. }) => None,
 		Command::Provider(command) => Some(provider_call(command)?),
 		Command::Transfer { to, amount } => {
 			Some(RuntimeCall::Balances(polkadot_sdk::pallet_balances::Call::transfer_keep_alive {
@@ -343,6 +452,24 @@ async fn run(cli: Cli) -> Result<Value, CliError> {
 				value: *amount,
 			}))
 		},
+		Command::Put(args) => return storage::put(&cli, args, suri.as_deref()).await,
+		Command::Get(args) => return storage::get(&cli, args, suri.as_deref()).await,
+		Command::Deals { account: owner } => {
+			let owner = owner.as_deref().map(account).transpose()?;
+			return storage::deals(&cli, owner, suri.as_deref()).await;
+		},
+		Command::Deal { deal } => return storage::deal(&cli, *deal).await,
+		Command::Renew { deal, blocks } => {
+			let periods = storage::periods_for(*blocks)?;
+			let call = pallet_xmbl_storage::Call::renew { deal: *deal, periods };
+			return storage::owner_call(&cli, *deal, call, suri.as_deref()).await;
+		},
+		Command::Cancel { deal } => {
+			let call = pallet_xmbl_storage::Call::cancel { deal: *deal };
+			return storage::owner_call(&cli, *deal, call, suri.as_deref()).await;
+		},
+		Command::FileKey { deal } => return storage::file_key(&cli, *deal, suri.as_deref()).await,
+		Command::Balance { .. } => None,
 	};
 
 	let chain = Chain::connect(&cli.url).await?;
@@ -382,20 +509,30 @@ async fn run(cli: Cli) -> Result<Value, CliError> {
 		},
 		(_, Some(call)) => {
 			let key = signing_key(&chain, suri.as_deref()).await?;
-			let submitted = chain
-				.submit(
-					&key,
-					call,
-					cli.nonce,
-					cli.wait.into(),
-					Duration::from_secs(cli.timeout),
-					report_progress,
-				)
-				.await?;
-			Ok(submitted_json(&chain, &submitted))
+			submit(&cli, &chain, &key, call).await
 		},
 		(_, None) => unreachable!("every other command builds a call"),
 	}
+}
+
+/// Signs and submits `call`, follows it as `--wait` says, and gives the output JSON.
+async fn submit(
+	cli: &Cli,
+	chain: &Chain,
+	key: &sr25519::Pair,
+	call: RuntimeCall,
+) -> Result<Value, CliError> {
+	let submitted = chain
+		.submit(
+			key,
+			call,
+			cli.nonce,
+			cli.wait.into(),
+			Duration::from_secs(cli.timeout),
+			report_progress,
+		)
+		.await?;
+	Ok(submitted_json(chain, &submitted))
 }
 
 /// The call a provider command makes.

@@ -3,12 +3,12 @@
 use crate::{
 	chain_spec,
 	cli::{Cli, Subcommand},
-	service,
+	service, storage_provider,
 };
 use polkadot_sdk::{
 	sc_cli::{self, SubstrateCli},
 	sc_network,
-	sc_service::{Configuration, PartialComponents},
+	sc_service::{ChainType, Configuration, PartialComponents},
 };
 use xmbl_runtime::{opaque::Block, Hash};
 
@@ -117,15 +117,20 @@ pub fn run() -> sc_cli::Result<()> {
 		},
 		None => {
 			let runner = cli.create_runner(&cli.run)?;
+			let storage = cli.storage.clone();
 			runner.run_node_until_exit(|mut config| async move {
 				claim_rpc_ports(&mut config)?;
+				let development = config.chain_spec.chain_type() == ChainType::Development;
+				let providers =
+					storage_provider::prepare(&storage, development, config.base_path.path())
+						.map_err(sc_cli::Error::Input)?;
 				match config.network.network_backend {
 					sc_network::config::NetworkBackendType::Litep2p => {
-						service::new_full::<sc_network::Litep2pNetworkBackend>(config)
+						service::new_full::<sc_network::Litep2pNetworkBackend>(config, providers)
 					},
-					sc_network::config::NetworkBackendType::Libp2p => {
-						service::new_full::<sc_network::NetworkWorker<Block, Hash>>(config)
-					},
+					sc_network::config::NetworkBackendType::Libp2p => service::new_full::<
+						sc_network::NetworkWorker<Block, Hash>,
+					>(config, providers),
 				}
 				.map_err(sc_cli::Error::Service)
 			})

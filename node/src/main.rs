@@ -9,6 +9,7 @@ mod cli;
 mod command;
 mod rpc;
 mod service;
+mod storage_provider;
 
 fn main() {
 	if let Err(error) = command::run() {

@@ -1,6 +1,7 @@
 //! Assembly of a full node: client, import queue, networking, RPC, Aura block
 //! authoring and the GRANDPA voter.
 
+use crate::storage_provider;
 use polkadot_sdk::{
 	sc_basic_authorship,
 	sc_client_api::BlockBackend,
@@ -18,7 +19,11 @@ use polkadot_sdk::{
 	sp_runtime::traits::Block as BlockT,
 	sp_timestamp,
 };
-use std::{sync::Arc, time::Duration};
+use std::{
+	net::{Ipv4Addr, SocketAddr},
+	sync::Arc,
+	time::Duration,
+};
 use xmbl_runtime::{apis::RuntimeApi, opaque::Block};
 
 pub(crate) type FullClient =
@@ -141,8 +146,11 @@ pub fn new_partial(config: &Configuration) -> Result<Service, ServiceError> {
 }
 
 /// Build and start a full node; it runs until the returned task manager is dropped.
+/// `providers` are the storage providers whose shards the node keeps (see
+/// [`crate::storage_provider`]).
 pub fn new_full<N: sc_network::NetworkBackend<Block, <Block as BlockT>::Hash>>(
 	config: Configuration,
+	providers: Vec<storage_provider::ProviderSetup>,
 ) -> Result<TaskManager, ServiceError> {
 	let sc_service::PartialComponents {
 		client,
@@ -210,7 +218,7 @@ pub fn new_full<N: sc_network::NetworkBackend<Block, <Block as BlockT>::Hash>>(
 		})
 	};
 
-	sc_service::spawn_tasks(sc_service::SpawnTasksParams {
+	let rpc_handlers = sc_service::spawn_tasks(sc_service::SpawnTasksParams {
 		network: network.clone(),
 		client: client.clone(),
 		keystore: keystore_container.keystore(),
@@ -225,6 +233,22 @@ pub fn new_full<N: sc_network::NetworkBackend<Block, <Block as BlockT>::Hash>>(
 		telemetry: telemetry.as_mut(),
 		tracing_execute_block: None,
 	})?;
+
+	let storage_metrics = prometheus_registry
+		.as_ref()
+		.map(storage_provider::Metrics::register)
+		.transpose()
+		.map_err(|error| ServiceError::Other(format!("storage provider metrics: {error}")))?;
+	if !providers.is_empty() {
+		let rpc_url = own_rpc_url(rpc_handlers.listen_addresses()).ok_or_else(|| {
+			ServiceError::Other(
+				"the storage provider service talks to the node's own JSON-RPC server, which \
+				 listens on no IPv4 address (see --rpc-addr)"
+					.into(),
+			)
+		})?;
+		storage_provider::spawn(&task_manager.spawn_handle(), providers, rpc_url, storage_metrics)?;
+	}
 
 	if role.is_authority() {
 		let proposer_factory = sc_basic_authorship::ProposerFactory::new(
@@ -297,4 +321,21 @@ pub fn new_full<N: sc_network::NetworkBackend<Block, <Block as BlockT>::Hash>>(
 	}
 
 	Ok(task_manager)
+}
+
+/// The WebSocket URL of this node's own RPC server, from the addresses it listens on (the
+/// port may have been chosen by the OS, with `--rpc-port 0`): its first IPv4 address, or
+/// loopback when it listens on every interface.
+fn own_rpc_url(listening: &[sc_network::Multiaddr]) -> Option<String> {
+	use sc_network::multiaddr::Protocol;
+	listening.iter().find_map(|address| {
+		let mut parts = address.iter();
+		let ip = match parts.next()? {
+			Protocol::Ip4(ip) if ip.is_unspecified() => Ipv4Addr::LOCALHOST,
+			Protocol::Ip4(ip) => ip,
+			_ => return None,
+		};
+		let Protocol::Tcp(port) = parts.next()? else { return None };
+		Some(format!("ws://{}", SocketAddr::from((ip, port))))
+	})
 }

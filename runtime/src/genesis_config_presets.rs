@@ -26,19 +26,45 @@ pub const GENESIS_PROVIDER_STAKE: crate::Balance = 1_000 * UNIT;
 pub const GENESIS_PROVIDER_CAPACITY: Capacity =
 	Capacity { bytes: 10 * 1024 * 1024 * 1024, compute_slots: 4 };
 
-/// A validator's node that is also a storage and compute provider, reached at
-/// `endpoint`.
+/// The port of the shard server of the `index`-th genesis provider on loopback
+/// (`xmbl-node --storage-port`, one port per provider identity).
+pub const fn genesis_storage_port(index: u16) -> u16 {
+	30400 + index
+}
+
+/// The dev accounts that are storage and compute providers from genesis on the dev chain:
+/// five, so that a default 3+2 deal finds distinct providers on one machine.
+pub const DEV_PROVIDERS: [Sr25519Keyring; 5] = [
+	Sr25519Keyring::Alice,
+	Sr25519Keyring::Bob,
+	Sr25519Keyring::Charlie,
+	Sr25519Keyring::Dave,
+	Sr25519Keyring::Eve,
+];
+
+/// The `index`-th genesis storage and compute provider: `account`, serving shards at
+/// `http://127.0.0.1:<genesis_storage_port(index)>`.
 fn provider(
+	index: u16,
 	account: Sr25519Keyring,
-	endpoint: &str,
 ) -> (AccountId, ProviderRoles, crate::Balance, Capacity, Vec<u8>) {
 	(
 		account.to_account_id(),
 		ProviderRoles::StorageAndCompute,
 		GENESIS_PROVIDER_STAKE,
 		GENESIS_PROVIDER_CAPACITY,
-		endpoint.as_bytes().to_vec(),
+		alloc::format!("http://127.0.0.1:{}", genesis_storage_port(index)).into_bytes(),
 	)
+}
+
+/// Genesis providers `accounts`, numbered in order.
+fn providers(
+	accounts: &[Sr25519Keyring],
+) -> Vec<(AccountId, ProviderRoles, crate::Balance, Capacity, Vec<u8>)> {
+	(0u16..)
+		.zip(accounts)
+		.map(|(index, account)| provider(index, *account))
+		.collect()
 }
 
 /// A genesis state with the given validators, providers, endowed accounts and sudo
@@ -76,7 +102,7 @@ fn validator_keys(aura: Sr25519Keyring, grandpa: Ed25519Keyring) -> (AuraId, Gra
 fn development_config_genesis() -> Value {
 	genesis(
 		vec![validator_keys(Sr25519Keyring::Alice, Ed25519Keyring::Alice)],
-		vec![provider(Sr25519Keyring::Alice, "ws://127.0.0.1:9944")],
+		providers(&DEV_PROVIDERS),
 		Sr25519Keyring::well_known().map(|k| k.to_account_id()).collect(),
 		Sr25519Keyring::Alice.to_account_id(),
 	)
@@ -89,11 +115,7 @@ fn local_testnet_genesis() -> Value {
 			validator_keys(Sr25519Keyring::Bob, Ed25519Keyring::Bob),
 			validator_keys(Sr25519Keyring::Charlie, Ed25519Keyring::Charlie),
 		],
-		vec![
-			provider(Sr25519Keyring::Alice, "ws://127.0.0.1:9944"),
-			provider(Sr25519Keyring::Bob, "ws://127.0.0.1:9945"),
-			provider(Sr25519Keyring::Charlie, "ws://127.0.0.1:9946"),
-		],
+		providers(&[Sr25519Keyring::Alice, Sr25519Keyring::Bob, Sr25519Keyring::Charlie]),
 		Sr25519Keyring::well_known().map(|k| k.to_account_id()).collect(),
 		Sr25519Keyring::Alice.to_account_id(),
 	)

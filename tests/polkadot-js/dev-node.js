@@ -12,13 +12,15 @@ export const NODE = process.env.XMBL_NODE
 // What sc-rpc-server logs: `Running JSON-RPC server: addr=127.0.0.1:NNNN,`.
 const RPC_LISTENING = /Running JSON-RPC server: addr=127\.0\.0\.1:(\d+)/;
 
-// Resolves to { url, log(), stop() } once the node serves RPC; rejects with the node's
-// log if it exits first or does not serve RPC within `timeoutMs`.
-export function startDevNode (timeoutMs = 120_000) {
+// Resolves to { url, basePath, log(), stop() } once the node serves RPC; rejects with the
+// node's log if it exits first or does not serve RPC within `timeoutMs`. With `providers`
+// the node also serves the dev chain's five genesis storage providers on their registered
+// ports 30400-30404, which only one test at a time can do; without, it serves none.
+export function startDevNode ({ providers = false, timeoutMs = 120_000 } = {}) {
   const basePath = mkdtempSync(join(tmpdir(), 'xmbl-js-'));
   const node = spawn(NODE, [
     '--dev', '--base-path', basePath, '--rpc-port', '0', '--listen-addr', '/ip4/127.0.0.1/tcp/0',
-    '--no-prometheus', '--no-telemetry', '--no-mdns'
+    '--no-prometheus', '--no-telemetry', '--no-mdns', ...(providers ? [] : ['--no-provider'])
   ], { stdio: ['ignore', 'ignore', 'pipe'] });
   let log = '';
   const stop = () => {
@@ -41,7 +43,7 @@ export function startDevNode (timeoutMs = 120_000) {
         clearTimeout(timer);
         node.removeAllListeners('exit');
         node.removeAllListeners('error');
-        resolve({ url: `ws://127.0.0.1:${port}`, log: () => log, stop });
+        resolve({ url: `ws://127.0.0.1:${port}`, basePath, log: () => log, stop });
       }
     });
   });

@@ -119,7 +119,7 @@ test('decodes the genesis provider from the providers pallet', { timeout: TIMEOU
   assert.equal(provider.stake, 1_000n * 10n ** 12n);
   assert.equal(provider.capacity.bytes, 10n * 1024n ** 3n);
   assert.equal(provider.capacity.compute_slots, 4);
-  assert.equal(Binary.toText(provider.endpoint), 'ws://127.0.0.1:9944');
+  assert.equal(Binary.toText(provider.endpoint), 'http://127.0.0.1:30400');
   assert.equal(provider.status.type, 'Active');
-  assert.equal(await api.query.Providers.Providers.getValue(account('//Bob').address), undefined, 'Bob is not a provider');
+  assert.equal(await api.query.Providers.Providers.getValue(account('//Ferdie').address), undefined, 'Ferdie is not a provider');
 });

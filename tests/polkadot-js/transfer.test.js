@@ -80,8 +80,8 @@ test('decodes the genesis provider from the providers pallet', { timeout: TIMEOU
   assert.equal(provider.stake.toBigInt(), 1_000n * 10n ** 12n);
   assert.equal(provider.capacity.bytes.toBigInt(), 10n * 1024n ** 3n);
   assert.equal(provider.capacity.computeSlots.toNumber(), 4);
-  assert.equal(provider.endpoint.toUtf8(), 'ws://127.0.0.1:9944');
+  assert.equal(provider.endpoint.toUtf8(), 'http://127.0.0.1:30400');
   assert.ok(provider.status.isActive, `status ${provider.status.toString()}`);
-  const bob = new Keyring({ type: 'sr25519' }).addFromUri('//Bob').address;
-  assert.ok((await api.query.providers.providers(bob)).isNone, 'Bob is not a provider');
+  const ferdie = new Keyring({ type: 'sr25519' }).addFromUri('//Ferdie').address;
+  assert.ok((await api.query.providers.providers(ferdie)).isNone, 'Ferdie is not a provider');
 });

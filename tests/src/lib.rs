@@ -217,6 +217,12 @@ impl Node {
 			args.push("--node-key".into());
 			args.push(key.clone());
 		}
+		// A dev node serves the five genesis storage providers on 30400-30404 unless told
+		// otherwise; parallel tests must not race for those ports.
+		if !self.config.extra_args.iter().any(|arg| arg == "--storage-port") {
+			args.push("--storage-port".into());
+			args.push(free_port_range(DEV_STORAGE_PROVIDERS).to_string());
+		}
 		args.extend(self.config.extra_args.iter().cloned());
 
 		let mut child = Command::new(node_binary())
@@ -271,6 +277,11 @@ impl Node {
 
 	fn exit_status(&self) -> Option<std::process::ExitStatus> {
 		self.child.lock().unwrap().as_mut().and_then(|c| c.try_wait().ok().flatten())
+	}
+
+	/// The node's base path (database, keystore, shard stores under `shards/`).
+	pub fn base_path(&self) -> &Path {
+		self.base_path.path()
 	}
 
 	/// The node's WebSocket RPC address, `ws://127.0.0.1:<rpc_port>`.
@@ -375,6 +386,58 @@ impl Drop for Node {
 	fn drop(&mut self) {
 		self.kill();
 	}
+}
+
+/// A failed `xmbl` run: its exit code and the JSON error it printed last on stderr.
+#[derive(Debug)]
+pub struct Failure {
+	pub code: i32,
+	pub error: Value,
+}
+
+/// Run the `xmbl` client against `node` as `suri`; the JSON it printed, or its failure.
+pub fn xmbl(node: &Node, suri: &str, args: &[&str]) -> Result<Value, Failure> {
+	let output = Command::new(client_binary())
+		.args(["--url", &node.ws_url()])
+		.env("XMBL_SURI", suri)
+		.args(args)
+		.output()
+		.expect("run xmbl");
+	let stderr = String::from_utf8_lossy(&output.stderr);
+	if output.status.success() {
+		Ok(serde_json::from_slice(&output.stdout).unwrap_or_else(|error| {
+			panic!(
+				"xmbl {args:?} printed no JSON ({error}): {}",
+				String::from_utf8_lossy(&output.stdout)
+			)
+		}))
+	} else {
+		let last = stderr.lines().last().unwrap_or_default();
+		let error =
+			serde_json::from_str(last).unwrap_or_else(|_| Value::String(stderr.trim().to_owned()));
+		Err(Failure { code: output.status.code().expect("exited"), error })
+	}
+}
+
+/// Storage providers a dev node serves by default (Alice to Eve).
+pub const DEV_STORAGE_PROVIDERS: u16 = 5;
+
+/// The first of `count` consecutive loopback ports that are free now.
+pub fn free_port_range(count: u16) -> u16 {
+	for _ in 0..100 {
+		let first = std::net::TcpListener::bind("127.0.0.1:0")
+			.and_then(|listener| listener.local_addr())
+			.expect("bind a loopback port")
+			.port();
+		let Some(last) = first.checked_add(count - 1) else { continue };
+		let held: Vec<_> = (first..=last)
+			.map_while(|port| std::net::TcpListener::bind(("127.0.0.1", port)).ok())
+			.collect();
+		if held.len() == usize::from(count) {
+			return first;
+		}
+	}
+	panic!("no {count} consecutive free loopback ports");
 }
 
 /// JSON-RPC parameters given as one JSON value (`null` sends none).

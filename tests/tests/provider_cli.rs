@@ -4,34 +4,8 @@
 //! Every refusal is checked by its exit code and the error's name.
 
 use serde_json::Value;
-use std::{process::Command, time::Duration};
-use xmbl_e2e::{client_binary, Node, NodeConfig};
-
-/// A failed `xmbl` run: its exit code and the JSON error it printed last on stderr.
-#[derive(Debug)]
-struct Failure {
-	code: i32,
-	error: Value,
-}
-
-/// Run `xmbl` against `node` as `suri`; the JSON it printed, or its failure.
-fn xmbl(node: &Node, suri: &str, args: &[&str]) -> Result<Value, Failure> {
-	let output = Command::new(client_binary())
-		.args(["--url", &node.ws_url()])
-		.env("XMBL_SURI", suri)
-		.args(args)
-		.output()
-		.expect("run xmbl");
-	let stderr = String::from_utf8_lossy(&output.stderr);
-	if output.status.success() {
-		Ok(serde_json::from_slice(&output.stdout).expect("xmbl prints JSON"))
-	} else {
-		let last = stderr.lines().last().unwrap_or_default();
-		let error =
-			serde_json::from_str(last).unwrap_or_else(|_| Value::String(stderr.trim().to_owned()));
-		Err(Failure { code: output.status.code().expect("exited"), error })
-	}
-}
+use std::time::Duration;
+use xmbl_e2e::{xmbl, Failure, Node, NodeConfig};
 
 /// The name of the on-chain error a failure reports.
 fn dispatch_error(failure: Failure) -> String {
@@ -58,10 +32,10 @@ fn a_provider_registers_shows_updates_unbonds_and_withdraws() {
 	assert_eq!(alice["roles"], "both", "{alice}");
 	assert_eq!(alice["status"], "active");
 
-	let dave = "//Dave";
-	let before = xmbl(&node, dave, &["balance"]).unwrap();
+	let ferdie = "//Ferdie";
+	let before = xmbl(&node, ferdie, &["balance"]).unwrap();
 	assert_eq!(before["held"], "0");
-	let missing = xmbl(&node, dave, &["provider", "show"]).unwrap_err();
+	let missing = xmbl(&node, ferdie, &["provider", "show"]).unwrap_err();
 	assert_eq!(missing.code, 1);
 	assert_eq!(
 		missing.error["error"]["message"],
@@ -71,7 +45,7 @@ fn a_provider_registers_shows_updates_unbonds_and_withdraws() {
 	// A bad amount is a usage error: clap's exit 2, before anything is signed.
 	let bad_amount = xmbl(
 		&node,
-		dave,
+		ferdie,
 		&["provider", "register", "--roles", "both", "--stake", "1.2.3", "--endpoint", "x"],
 	)
 	.unwrap_err();
@@ -80,7 +54,7 @@ fn a_provider_registers_shows_updates_unbonds_and_withdraws() {
 	// Refused on chain, by the error's name.
 	let too_small = xmbl(
 		&node,
-		dave,
+		ferdie,
 		&[
 			"provider",
 			"register",
@@ -99,14 +73,14 @@ fn a_provider_registers_shows_updates_unbonds_and_withdraws() {
 	.unwrap_err();
 	assert_eq!(dispatch_error(too_small), "Providers.StakeBelowMinimum");
 
-	let free = |who: &str| planck(&xmbl(&node, dave, &["balance", who]).unwrap()["free"]);
-	let held = |who: &str| planck(&xmbl(&node, dave, &["balance", who]).unwrap()["held"]);
-	let (dave_before, alice_before, treasury_before) =
-		(free(dave), free("//Alice"), free("treasury"));
+	let free = |who: &str| planck(&xmbl(&node, ferdie, &["balance", who]).unwrap()["free"]);
+	let held = |who: &str| planck(&xmbl(&node, ferdie, &["balance", who]).unwrap()["held"]);
+	let (ferdie_before, alice_before, treasury_before) =
+		(free(ferdie), free("//Alice"), free("treasury"));
 
 	let registered = xmbl(
 		&node,
-		dave,
+		ferdie,
 		&[
 			"provider",
 			"register",
@@ -133,18 +107,18 @@ fn a_provider_registers_shows_updates_unbonds_and_withdraws() {
 	assert_eq!(registered["finalized"], true);
 	assert!(registered["tx_hash"].as_str().unwrap().starts_with("0x"));
 
-	// The fee Dave paid went 20 % to the block author (Alice, the only validator) and
+	// The fee Ferdie paid went 20 % to the block author (Alice, the only validator) and
 	// 80 % to the treasury; nothing was burned.
 	let stake = 250 * 10u128.pow(12);
-	assert_eq!(held(dave), stake);
-	let fee = dave_before - free(dave) - stake;
+	assert_eq!(held(ferdie), stake);
+	let fee = ferdie_before - free(ferdie) - stake;
 	let (to_author, to_treasury) =
 		(free("//Alice") - alice_before, free("treasury") - treasury_before);
 	assert!(fee > 0, "the registration paid a fee");
 	assert_eq!(to_author + to_treasury, fee, "the whole fee went to the author and the treasury");
 	assert_eq!(to_author, fee * 20 / 100, "author's share of {fee}");
 
-	let shown = xmbl(&node, dave, &["provider", "show"]).unwrap();
+	let shown = xmbl(&node, ferdie, &["provider", "show"]).unwrap();
 	assert_eq!(shown["stake"], "250");
 	assert_eq!(shown["capacity"]["bytes"], 1_048_576);
 	assert_eq!(shown["capacity"]["slots"], 2);
@@ -152,19 +126,20 @@ fn a_provider_registers_shows_updates_unbonds_and_withdraws() {
 	assert_eq!(shown["status"], "active");
 
 	// `update` changes only what it is given.
-	xmbl(&node, dave, &["provider", "update", "--slots", "3"]).unwrap();
-	xmbl(&node, dave, &["provider", "update", "--endpoint", "https://dave.example.org"]).unwrap();
-	let shown = xmbl(&node, dave, &["provider", "show"]).unwrap();
+	xmbl(&node, ferdie, &["provider", "update", "--slots", "3"]).unwrap();
+	xmbl(&node, ferdie, &["provider", "update", "--endpoint", "https://ferdie.example.org"])
+		.unwrap();
+	let shown = xmbl(&node, ferdie, &["provider", "show"]).unwrap();
 	assert_eq!(shown["capacity"]["slots"], 3);
 	assert_eq!(shown["capacity"]["bytes"], 1_048_576, "bytes kept");
-	assert_eq!(shown["endpoint"], "https://dave.example.org");
-	let nothing = xmbl(&node, dave, &["provider", "update"]).unwrap_err();
+	assert_eq!(shown["endpoint"], "https://ferdie.example.org");
+	let nothing = xmbl(&node, ferdie, &["provider", "update"]).unwrap_err();
 	assert_eq!(nothing.code, 2, "update with nothing to change is a usage error: {nothing:?}");
 
-	xmbl(&node, dave, &["provider", "bond-extra", "50"]).unwrap();
-	assert_eq!(xmbl(&node, dave, &["provider", "show"]).unwrap()["stake"], "300");
+	xmbl(&node, ferdie, &["provider", "bond-extra", "50"]).unwrap();
+	assert_eq!(xmbl(&node, ferdie, &["provider", "show"]).unwrap()["stake"], "300");
 
-	let unbonded = xmbl(&node, dave, &["provider", "unbond"]).unwrap();
+	let unbonded = xmbl(&node, ferdie, &["provider", "unbond"]).unwrap();
 	assert!(
 		unbonded["events"]
 			.as_array()
@@ -173,15 +148,15 @@ fn a_provider_registers_shows_updates_unbonds_and_withdraws() {
 			.any(|e| e["event"] == "UnbondingStarted"),
 		"{unbonded}"
 	);
-	let unlock_at = xmbl(&node, dave, &["provider", "show"]).unwrap()["status"]["unbonding"]
+	let unlock_at = xmbl(&node, ferdie, &["provider", "show"]).unwrap()["status"]["unbonding"]
 		["unlock_at"]
 		.as_u64()
 		.expect("unbonding status");
 
-	let early = xmbl(&node, dave, &["provider", "withdraw"]).unwrap_err();
+	let early = xmbl(&node, ferdie, &["provider", "withdraw"]).unwrap_err();
 	assert_eq!(dispatch_error(early), "Providers.UnbondingNotFinished");
 	assert_eq!(
-		xmbl(&node, dave, &["balance"]).unwrap()["held"],
+		xmbl(&node, ferdie, &["balance"]).unwrap()["held"],
 		"300",
 		"a refused withdraw changes nothing"
 	);
@@ -189,7 +164,7 @@ fn a_provider_registers_shows_updates_unbonds_and_withdraws() {
 	node.wait_until("the unbonding period ends", Duration::from_secs(240), |n| {
 		n.best_number().is_ok_and(|b| b >= unlock_at)
 	});
-	let withdrawn = xmbl(&node, dave, &["provider", "withdraw"]).unwrap();
+	let withdrawn = xmbl(&node, ferdie, &["provider", "withdraw"]).unwrap();
 	assert!(
 		withdrawn["events"]
 			.as_array()
@@ -198,9 +173,9 @@ fn a_provider_registers_shows_updates_unbonds_and_withdraws() {
 			.any(|e| e["event"] == "Withdrawn"),
 		"{withdrawn}"
 	);
-	assert!(xmbl(&node, dave, &["provider", "show"]).is_err());
+	assert!(xmbl(&node, ferdie, &["provider", "show"]).is_err());
 	assert_eq!(
-		xmbl(&node, dave, &["balance"]).unwrap()["held"],
+		xmbl(&node, ferdie, &["balance"]).unwrap()["held"],
 		"0",
 		"the whole stake is free again"
 	);

@@ -1,10 +1,12 @@
 //! The whole pipeline, file bytes per second: encode (encrypt + erasure-code + hash shard
-//! roots) from memory to sink writers, and decode (verify roots + erasure-decode + decrypt) with
-//! the first m data shards lost, each on one rayon thread and on every core.
+//! roots) from memory to sink writers, decode (verify roots + erasure-decode + decrypt) with
+//! the first m data shards lost, and rebuild of one shard (data shard 0 from shards 1..=k:
+//! verify roots + erasure-decode + hash, no key) into memory, each on one rayon thread and on
+//! every core.
 
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
 use std::io::{self, Cursor};
-use xmbl_file_format::{decode, encode, EncodeParams, FileSecret};
+use xmbl_file_format::{decode, encode, rebuild, EncodeParams, FileSecret};
 
 const FILE_LEN: usize = 64 << 20;
 const PARAMS: [(u8, u8); 3] = [(4, 2), (10, 4), (16, 8)];
@@ -42,6 +44,17 @@ fn pipeline(c: &mut Criterion) {
 					pool.install(|| {
 						decode(&manifest, offered, FileSecret::Owner(OWNER), &mut out).unwrap()
 					})
+				})
+			});
+
+			let mut rebuilt = [Vec::with_capacity(shards[0].len())];
+			group.bench_function(BenchmarkId::new("rebuild one shard", &id), |b| {
+				b.iter(|| {
+					let offered: Vec<(usize, Cursor<&[u8]>)> = (1..=usize::from(k))
+						.map(|index| (index, Cursor::new(&shards[index][..])))
+						.collect();
+					rebuilt[0].clear();
+					pool.install(|| rebuild(&manifest, offered, &[0], &mut rebuilt).unwrap())
 				})
 			});
 		}

@@ -6,7 +6,9 @@
 //! piece `i` of every segment is appended to shard writer `i` and hashed into shard `i`'s root.
 //! Batches of segments are processed in parallel on the rayon pool, so memory is bounded by the
 //! batch, not the file. [`decode`] verifies every offered shard against its root first, then
-//! rebuilds the file from the first `k` good ones.
+//! rebuilds the file from the first `k` good ones. [`rebuild`] repairs lost shards the same way,
+//! without the key (erasure coding works on the stored, encrypted bytes), and checks each
+//! rebuilt shard against its root.
 //!
 //! The manifest types build without `std` (the runtime checks and stores manifests); the
 //! `pipeline` feature (on by default) adds the pipeline, which needs `std`.

@@ -124,14 +124,77 @@ pub enum DecodeError {
 	Write(#[source] io::Error),
 }
 
-/// What a successful decode used and rejected.
+/// What a successful decode or rebuild used and rejected.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DecodeReport {
-	/// The `k` shards the file was rebuilt from.
+	/// The `k` shards the file (or the rebuilt shards) came from.
 	pub used: Vec<usize>,
 	/// Offered shards that failed verification, with the reason (candidates for repair).
 	pub rejected: Vec<(usize, ShardProblem)>,
 }
+
+/// Why rebuilding shards failed. Output written before an error must be discarded: only a
+/// rebuild that returns `Ok` has written shards that hash to their roots.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum RebuildError {
+	#[error("invalid manifest: {0}")]
+	Manifest(#[from] ManifestError),
+	#[error("wanted shard {shard} is out of range (the file has {total} shards)")]
+	WantedOutOfRange { shard: usize, total: usize },
+	#[error("shard {shard} is wanted twice")]
+	WantedTwice { shard: usize },
+	#[error("shard {shard} is both wanted and offered: a shard is either rebuilt or read")]
+	WantedAndOffered { shard: usize },
+	#[error("{got} outputs given for {expected} wanted shards")]
+	OutputCount { expected: usize, got: usize },
+	#[error(
+		"{} good shards, {needed} needed to rebuild: good {good:?}; rejected: {}",
+		.good.len(), list_rejected(.rejected)
+	)]
+	NotEnoughShards { needed: usize, good: Vec<usize>, rejected: Vec<(usize, ShardProblem)> },
+	#[error("shard {shard} changed between verification and rebuilding")]
+	ShardChanged { shard: usize },
+	#[error("reading shard {shard} failed: {source}")]
+	Read { shard: usize, source: io::Error },
+	#[error(transparent)]
+	Erasure(#[from] ErasureError),
+	#[error(
+		"rebuilt shard {shard} does not hash to its root in the manifest (the manifest's roots \
+		 are not one coded file)"
+	)]
+	RootMismatch { shard: usize },
+	#[error("writing rebuilt shard {shard} failed: {source}")]
+	Write { shard: usize, source: io::Error },
+}
+
+/// The failures [`decode`] and [`rebuild`] share: verifying and reading the shards and
+/// restoring the missing data pieces. Both error types have variants of the same names.
+enum SourceError {
+	NotEnoughShards { needed: usize, good: Vec<usize>, rejected: Vec<(usize, ShardProblem)> },
+	Read { shard: usize, source: io::Error },
+	Erasure(ErasureError),
+	ShardChanged { shard: usize },
+}
+
+macro_rules! from_source_error {
+	($($error:ident),*) => {$(
+		impl From<SourceError> for $error {
+			fn from(error: SourceError) -> Self {
+				match error {
+					SourceError::NotEnoughShards { needed, good, rejected } => {
+						Self::NotEnoughShards { needed, good, rejected }
+					},
+					SourceError::Read { shard, source } => Self::Read { shard, source },
+					SourceError::Erasure(error) => Self::Erasure(error),
+					SourceError::ShardChanged { shard } => Self::ShardChanged { shard },
+				}
+			}
+		}
+	)*};
+}
+
+from_source_error!(DecodeError, RebuildError);
 
 fn batch_len(requested: usize) -> usize {
 	if requested == 0 {
@@ -314,29 +377,33 @@ fn verify_shard<R: Read + Seek>(reader: &mut R, info: &ShardInfo) -> Result<(), 
 	Ok(())
 }
 
-/// One segment in flight while decoding. The pieces of the used data shards are read straight
-/// into their place in `output` (the padded segment), those of the used parity shards into
-/// `parity`; the decoder then restores the missing data pieces in `output`.
+/// One segment in flight while decoding or rebuilding. The pieces of the used data shards are
+/// read straight into their place in `output` (the padded segment), those of the used parity
+/// shards into `parity`; the decoder then restores the missing data pieces in `output`. A rebuild
+/// that wants parity shards encodes the parity of the restored segment into `recoded`.
 struct DecodeJob {
 	index: u64,
 	piece_len: usize,
 	parity: Vec<u8>,
 	output: Vec<u8>,
+	recoded: Vec<u8>,
 	plaintext_len: usize,
 }
 
-/// Where a used shard's piece of a segment is read to.
+/// Where a shard's piece of a segment is in its [`DecodeJob`].
 #[derive(Clone, Copy)]
 enum PiecePlace {
 	/// Data shard `i`: `output[i * piece_len..]`.
 	Data(usize),
 	/// The `j`-th used parity shard: `parity[j * piece_len..]`.
 	Parity(usize),
+	/// Parity shard `k + j`, encoded again: `recoded[j * piece_len..]`.
+	Recoded(usize),
 }
 
 impl DecodeJob {
 	fn range(&self, place: PiecePlace) -> core::ops::Range<usize> {
-		let (PiecePlace::Data(i) | PiecePlace::Parity(i)) = place;
+		let (PiecePlace::Data(i) | PiecePlace::Parity(i) | PiecePlace::Recoded(i)) = place;
 		i * self.piece_len..(i + 1) * self.piece_len
 	}
 
@@ -345,6 +412,7 @@ impl DecodeJob {
 		match place {
 			PiecePlace::Data(_) => &self.output[range],
 			PiecePlace::Parity(_) => &self.parity[range],
+			PiecePlace::Recoded(_) => &self.recoded[range],
 		}
 	}
 
@@ -353,7 +421,194 @@ impl DecodeJob {
 		match place {
 			PiecePlace::Data(_) => &mut self.output[range],
 			PiecePlace::Parity(_) => &mut self.parity[range],
+			PiecePlace::Recoded(_) => &mut self.recoded[range],
 		}
+	}
+}
+
+/// Hashes, in parallel across shards, the piece at `places[i]` of every segment of `batch` into
+/// `hashers[i]`, in segment order.
+fn hash_pieces(hashers: &mut [blake3::Hasher], places: &[PiecePlace], batch: &[DecodeJob]) {
+	hashers.par_iter_mut().zip(places).for_each(|(hasher, &place)| {
+		for job in batch {
+			hasher.update(job.piece(place));
+		}
+	});
+}
+
+/// The `k` verified shards that [`decode`] and [`rebuild`] read, and where their pieces go.
+struct Sources<R> {
+	layout: Layout,
+	/// The shards read, by index: the first `k` good ones.
+	used: Vec<usize>,
+	/// The data shards not among them, restored from the parity shards used.
+	missing: Vec<usize>,
+	/// Where each used shard's pieces are read to.
+	places: Vec<PiecePlace>,
+	/// The used shards' readers.
+	readers: Vec<R>,
+	/// The used shards, hashed again while read.
+	hashers: Vec<blake3::Hasher>,
+	/// Offered shards that failed verification, by index.
+	rejected: Vec<(usize, ShardProblem)>,
+}
+
+impl<R: Read + Seek + Send> Sources<R> {
+	/// Hashes every offered shard from its start (in parallel) and compares it with its root and
+	/// size in `manifest`, which must be checked; out-of-range and duplicate indices are rejected
+	/// too. Keeps the first `k` good shards by index, rewound; with fewer the error names every
+	/// good and every rejected shard.
+	fn verify(manifest: &Manifest, shards: Vec<(usize, R)>) -> Result<Self, SourceError> {
+		let layout = Layout::new(manifest.data_shards.into(), manifest.parity_shards.into())
+			.map_err(SourceError::Erasure)?;
+		let k = layout.data();
+		let mut rejected = Vec::new();
+		let mut offered: Vec<(usize, R)> = Vec::with_capacity(shards.len());
+		for (index, reader) in shards {
+			if index >= layout.total() {
+				rejected.push((index, ShardProblem::IndexOutOfRange { total: layout.total() }));
+			} else if offered.iter().any(|(seen, _)| *seen == index) {
+				rejected.push((index, ShardProblem::Duplicate));
+			} else {
+				offered.push((index, reader));
+			}
+		}
+		let verdicts: Vec<Result<(), ShardProblem>> = offered
+			.par_iter_mut()
+			.map(|(index, reader)| verify_shard(reader, &manifest.shards[*index]))
+			.collect();
+		let mut good = Vec::new();
+		for ((index, reader), verdict) in offered.into_iter().zip(verdicts) {
+			match verdict {
+				Ok(()) => good.push((index, reader)),
+				Err(problem) => rejected.push((index, problem)),
+			}
+		}
+		rejected.sort_by_key(|(index, _)| *index);
+		good.sort_by_key(|(index, _)| *index);
+		if good.len() < k {
+			return Err(SourceError::NotEnoughShards {
+				needed: k,
+				good: good.into_iter().map(|(index, _)| index).collect(),
+				rejected,
+			});
+		}
+		// Sorted by index, so the first k prefer data shards: no Reed-Solomon work when all are
+		// good.
+		good.truncate(k);
+		let used: Vec<usize> = good.iter().map(|(index, _)| *index).collect();
+		// Data shards are read into their place in the segment, so with all of them good nothing
+		// is copied; the parity shards used stand in for the missing data shards.
+		let missing: Vec<usize> = (0..k).filter(|index| !used.contains(index)).collect();
+		let places: Vec<PiecePlace> = used
+			.iter()
+			.map(|&shard| match shard.checked_sub(k) {
+				None => PiecePlace::Data(shard),
+				Some(_) => {
+					PiecePlace::Parity(used.iter().filter(|&&u| k <= u && u < shard).count())
+				},
+			})
+			.collect();
+		let mut readers: Vec<R> = Vec::with_capacity(k);
+		for (shard, mut reader) in good {
+			reader
+				.seek(SeekFrom::Start(0))
+				.map_err(|source| SourceError::Read { shard, source })?;
+			readers.push(reader);
+		}
+		let hashers = vec![blake3::Hasher::new(); k];
+		Ok(Self { layout, used, missing, places, readers, hashers, rejected })
+	}
+
+	/// Reads the used shards to their end in batches of segments (twice the rayon pool's
+	/// threads): reads and hashes the pieces of every segment of a batch, then, in parallel
+	/// across its segments, restores the missing data pieces and runs `process` (with a state
+	/// per worker from `init`), then hands the batch to `emit` in file order. Memory in flight
+	/// is the batch, whatever the file's size.
+	fn run<S, E: From<SourceError> + Send>(
+		&mut self,
+		manifest: &Manifest,
+		init: impl Fn() -> S + Sync + Send,
+		process: impl Fn(&mut S, &mut DecodeJob) -> Result<(), E> + Sync + Send,
+		mut emit: impl FnMut(&[DecodeJob]) -> Result<(), E>,
+	) -> Result<(), E> {
+		let layout = self.layout;
+		let k = layout.data();
+		let segment_count = manifest.segment_count();
+		// Buffers grow to the largest segment actually read, never to the manifest's claim.
+		let mut jobs: Vec<DecodeJob> = (0..batch_len(0).min(segment_count as usize))
+			.map(|_| DecodeJob {
+				index: 0,
+				piece_len: 0,
+				parity: Vec::new(),
+				output: Vec::new(),
+				recoded: Vec::new(),
+				plaintext_len: 0,
+			})
+			.collect();
+		let mut next = 0u64;
+		while next < segment_count {
+			let filled = jobs.len().min((segment_count - next) as usize);
+			for job in &mut jobs[..filled] {
+				job.index = next;
+				job.piece_len = manifest.segment_piece_len(next) as usize;
+				job.plaintext_len = manifest.segment_plaintext_len(next) as usize;
+				if job.output.len() < k * job.piece_len {
+					job.parity.resize(self.missing.len() * job.piece_len, 0);
+					job.output.resize(k * job.piece_len, 0);
+				}
+				next += 1;
+			}
+			let batch = &mut jobs[..filled];
+			for ((reader, &shard), &place) in
+				self.readers.iter_mut().zip(&self.used).zip(&self.places)
+			{
+				for job in batch.iter_mut() {
+					reader
+						.read_exact(job.piece_mut(place))
+						.map_err(|source| SourceError::Read { shard, source })?;
+				}
+			}
+			hash_pieces(&mut self.hashers, &self.places, &jobs[..filled]);
+			let (used, missing) = (&self.used, &self.missing);
+			let results: Vec<Result<(), E>> = jobs[..filled]
+				.par_iter_mut()
+				.map_init(
+					|| (Decoder::new(layout), init()),
+					|(decoder, state), job| -> Result<(), E> {
+						let parity: Vec<(usize, &[u8])> = used[k - missing.len()..]
+							.iter()
+							.zip(job.parity.chunks_exact(job.piece_len))
+							.map(|(&shard, piece)| (shard, piece))
+							.collect();
+						decoder
+							.restore(
+								job.piece_len,
+								&mut job.output[..k * job.piece_len],
+								missing,
+								&parity,
+							)
+							.map_err(SourceError::Erasure)?;
+						process(state, job)
+					},
+				)
+				.collect();
+			// The first failing segment in file order, whichever worker saw its failure first.
+			results.into_iter().collect::<Result<(), _>>()?;
+			emit(&jobs[..filled])?;
+		}
+		Ok(())
+	}
+
+	/// Compares the used shards, hashed again while read, with their roots (a shard that changed
+	/// after verification is an error) and reports what was used and rejected.
+	fn finish(self, manifest: &Manifest) -> Result<DecodeReport, SourceError> {
+		for (hasher, &shard) in self.hashers.iter().zip(&self.used) {
+			if hasher.finalize().as_bytes() != &manifest.shards[shard].root {
+				return Err(SourceError::ShardChanged { shard });
+			}
+		}
+		Ok(DecodeReport { used: self.used, rejected: self.rejected })
 	}
 }
 
@@ -385,149 +640,124 @@ pub fn decode<R: Read + Seek + Send, W: Write>(
 			Some(SegmentCipher::new(key, *nonce_prefix))
 		},
 	};
-	let layout = Layout::new(manifest.data_shards.into(), manifest.parity_shards.into())?;
-	let k = layout.data();
+	let mut sources = Sources::verify(manifest, shards)?;
+	let k = sources.layout.data();
+	let overhead = manifest.encryption.overhead() as usize;
+	let segment_count = manifest.segment_count();
+	sources.run(
+		manifest,
+		|| (),
+		|_, job| {
+			let stored_len = job.plaintext_len + overhead;
+			if job.output[stored_len..k * job.piece_len].iter().any(|&byte| byte != 0) {
+				return Err(DecodeError::Padding { segment: job.index });
+			}
+			if let Some(cipher) = &cipher {
+				let last = job.index + 1 == segment_count;
+				cipher
+					.open_in_place(job.index as u32, last, &mut job.output[..stored_len])
+					.map_err(|source| DecodeError::Decrypt { segment: job.index, source })?;
+			}
+			Ok(())
+		},
+		|batch| {
+			for job in batch {
+				output.write_all(&job.output[..job.plaintext_len]).map_err(DecodeError::Write)?;
+			}
+			Ok(())
+		},
+	)?;
+	let report = sources.finish(manifest)?;
+	output.flush().map_err(DecodeError::Write)?;
+	Ok(report)
+}
 
-	// Verify every offered shard.
-	let mut rejected = Vec::new();
-	let mut offered: Vec<(usize, R)> = Vec::with_capacity(shards.len());
-	for (index, reader) in shards {
-		if index >= layout.total() {
-			rejected.push((index, ShardProblem::IndexOutOfRange { total: layout.total() }));
-		} else if offered.iter().any(|(seen, _)| *seen == index) {
-			rejected.push((index, ShardProblem::Duplicate));
-		} else {
-			offered.push((index, reader));
+/// Rebuilds shards `wanted` (indices into `manifest.shards`) of `manifest`'s file from any `k` of
+/// `shards` (given as `(index, reader)`, any order), writing shard `wanted[j]` to `outputs[j]`.
+///
+/// No key is needed: the shards hold the stored (for an encrypted file, encrypted) segments,
+/// and erasure coding works on those bytes. Every offered shard is verified first like
+/// [`decode`] does (root and size; bad ones are rejected and reported), then the first `k` good
+/// ones are read in batches of segments: in parallel across the segments of a batch, the missing
+/// data pieces are restored and, if a parity shard is wanted, the parity encoded again; the
+/// wanted pieces are written in order. Each rebuilt shard is hashed while written and must match
+/// its root in the manifest, so `Ok` means every output holds its shard's exact bytes.
+///
+/// A wanted index must be a shard of the file, wanted once and not offered (offer only shards
+/// you hold; a bad one is rejected anyway). With nothing wanted, nothing is written and this only
+/// checks the offered shards. Output written before an error must be discarded.
+pub fn rebuild<R: Read + Seek + Send, W: Write>(
+	manifest: &Manifest,
+	shards: Vec<(usize, R)>,
+	wanted: &[usize],
+	outputs: &mut [W],
+) -> Result<DecodeReport, RebuildError> {
+	manifest.check()?;
+	let total = manifest.shard_count();
+	for (position, &shard) in wanted.iter().enumerate() {
+		if shard >= total {
+			return Err(RebuildError::WantedOutOfRange { shard, total });
+		}
+		if wanted[..position].contains(&shard) {
+			return Err(RebuildError::WantedTwice { shard });
+		}
+		if shards.iter().any(|(offered, _)| *offered == shard) {
+			return Err(RebuildError::WantedAndOffered { shard });
 		}
 	}
-	let verdicts: Vec<Result<(), ShardProblem>> = offered
-		.par_iter_mut()
-		.map(|(index, reader)| verify_shard(reader, &manifest.shards[*index]))
-		.collect();
-	let mut good = Vec::new();
-	for ((index, reader), verdict) in offered.into_iter().zip(verdicts) {
-		match verdict {
-			Ok(()) => good.push((index, reader)),
-			Err(problem) => rejected.push((index, problem)),
-		}
+	if outputs.len() != wanted.len() {
+		return Err(RebuildError::OutputCount { expected: wanted.len(), got: outputs.len() });
 	}
-	rejected.sort_by_key(|(index, _)| *index);
-	good.sort_by_key(|(index, _)| *index);
-	if good.len() < k {
-		return Err(DecodeError::NotEnoughShards {
-			needed: k,
-			good: good.into_iter().map(|(index, _)| index).collect(),
-			rejected,
-		});
-	}
-	// Sorted by index, so the first k prefer data shards: no Reed-Solomon work when all are good.
-	good.truncate(k);
-	let used: Vec<usize> = good.iter().map(|(index, _)| *index).collect();
-	// Data shards are read into their place in the segment, so with all of them good nothing is
-	// copied; the parity shards used stand in for the missing data shards.
-	let missing: Vec<usize> = (0..k).filter(|index| !used.contains(index)).collect();
-	let places: Vec<PiecePlace> = used
+	let mut sources = Sources::verify(manifest, shards)?;
+	let layout = sources.layout;
+	let (k, m) = (layout.data(), layout.parity());
+	// A wanted data shard was not offered, so it is restored in place like every missing one; a
+	// wanted parity shard needs all data pieces restored, then encoded again.
+	let places: Vec<PiecePlace> = wanted
 		.iter()
 		.map(|&shard| match shard.checked_sub(k) {
 			None => PiecePlace::Data(shard),
-			Some(_) => PiecePlace::Parity(used.iter().filter(|&&u| k <= u && u < shard).count()),
+			Some(parity) => PiecePlace::Recoded(parity),
 		})
 		.collect();
-	let mut readers: Vec<R> = Vec::with_capacity(k);
-	for (shard, mut reader) in good {
-		reader
-			.seek(SeekFrom::Start(0))
-			.map_err(|source| DecodeError::Read { shard, source })?;
-		readers.push(reader);
-	}
-
-	let overhead = manifest.encryption.overhead() as usize;
-	let segment_count = manifest.segment_count();
-	// Buffers grow to the largest segment actually decoded, never to the manifest's claim.
-	let mut jobs: Vec<DecodeJob> = (0..batch_len(0).min(segment_count as usize))
-		.map(|_| DecodeJob {
-			index: 0,
-			piece_len: 0,
-			parity: Vec::new(),
-			output: Vec::new(),
-			plaintext_len: 0,
-		})
-		.collect();
-	let mut hashers = vec![blake3::Hasher::new(); k];
-	let mut next = 0u64;
-	while next < segment_count {
-		let filled = jobs.len().min((segment_count - next) as usize);
-		for job in &mut jobs[..filled] {
-			job.index = next;
-			job.piece_len = manifest.segment_piece_len(next) as usize;
-			job.plaintext_len = manifest.segment_plaintext_len(next) as usize;
-			if job.output.len() < k * job.piece_len {
-				job.parity.resize(missing.len() * job.piece_len, 0);
-				job.output.resize(k * job.piece_len, 0);
+	let recode = wanted.iter().any(|&shard| shard >= k);
+	let mut hashers = vec![blake3::Hasher::new(); wanted.len()];
+	sources.run(
+		manifest,
+		|| Encoder::new(layout),
+		|encoder, job| -> Result<(), RebuildError> {
+			if recode {
+				let parity_len = m * job.piece_len;
+				if job.recoded.len() < parity_len {
+					job.recoded.resize(parity_len, 0);
+				}
+				let data = &job.output[..k * job.piece_len];
+				encoder.encode(job.piece_len, data, &mut job.recoded[..parity_len])?;
 			}
-			next += 1;
-		}
-		let batch = &mut jobs[..filled];
-		for ((reader, shard), &place) in readers.iter_mut().zip(&used).zip(&places) {
-			for job in batch.iter_mut() {
-				reader
-					.read_exact(job.piece_mut(place))
-					.map_err(|source| DecodeError::Read { shard: *shard, source })?;
-			}
-		}
-		let batch = &jobs[..filled];
-		hashers.par_iter_mut().zip(&places).for_each(|(hasher, &place)| {
+			Ok(())
+		},
+		|batch| {
+			hash_pieces(&mut hashers, &places, batch);
 			for job in batch {
-				hasher.update(job.piece(place));
+				for ((output, &place), &shard) in outputs.iter_mut().zip(&places).zip(wanted) {
+					output
+						.write_all(job.piece(place))
+						.map_err(|source| RebuildError::Write { shard, source })?;
+				}
 			}
-		});
-		let results: Vec<Result<(), DecodeError>> = jobs[..filled]
-			.par_iter_mut()
-			.map_init(
-				|| Decoder::new(layout),
-				|decoder, job| -> Result<(), DecodeError> {
-					let data_len = k * job.piece_len;
-					let parity: Vec<(usize, &[u8])> = used[k - missing.len()..]
-						.iter()
-						.zip(job.parity.chunks_exact(job.piece_len))
-						.map(|(&shard, piece)| (shard, piece))
-						.collect();
-					decoder.restore(
-						job.piece_len,
-						&mut job.output[..data_len],
-						&missing,
-						&parity,
-					)?;
-					let stored_len = job.plaintext_len + overhead;
-					if job.output[stored_len..data_len].iter().any(|&byte| byte != 0) {
-						return Err(DecodeError::Padding { segment: job.index });
-					}
-					if let Some(cipher) = &cipher {
-						let last = job.index + 1 == segment_count;
-						cipher
-							.open_in_place(job.index as u32, last, &mut job.output[..stored_len])
-							.map_err(|source| DecodeError::Decrypt {
-								segment: job.index,
-								source,
-							})?;
-					}
-					Ok(())
-				},
-			)
-			.collect();
-		// The first failing segment in file order, whichever worker saw its failure first.
-		results.into_iter().collect::<Result<(), _>>()?;
-		for job in &jobs[..filled] {
-			output.write_all(&job.output[..job.plaintext_len]).map_err(DecodeError::Write)?;
+			Ok(())
+		},
+	)?;
+	let report = sources.finish(manifest)?;
+	for (hasher, &shard) in hashers.iter().zip(wanted) {
+		if hasher.finalize().as_bytes() != &manifest.shards[shard].root {
+			return Err(RebuildError::RootMismatch { shard });
 		}
 	}
-	for (hasher, shard) in hashers.iter().zip(&used) {
-		if hasher.finalize().as_bytes() != &manifest.shards[*shard].root {
-			return Err(DecodeError::ShardChanged { shard: *shard });
-		}
+	for (output, &shard) in outputs.iter_mut().zip(wanted) {
+		output.flush().map_err(|source| RebuildError::Write { shard, source })?;
 	}
-	output.flush().map_err(DecodeError::Write)?;
-	Ok(DecodeReport { used, rejected })
+	Ok(report)
 }
 
 #[cfg(test)]

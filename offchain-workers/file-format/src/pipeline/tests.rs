@@ -5,6 +5,8 @@ use proptest::prelude::*;
 use rand::{rngs::StdRng, seq::SliceRandom, Rng, SeedableRng};
 use std::io::Cursor;
 
+mod rebuild;
+
 const OWNER: &[u8] = b"owner secret seed";
 /// Small segments so that thousands of round trips run in seconds.
 const SEGMENT: u32 = 16;
@@ -500,32 +502,56 @@ fn the_file_root_commits_to_every_field() {
 	}
 }
 
+/// A random file encoded, for the proptests.
+struct RandomCase {
+	/// Seeded by the case, for the case's further draws.
+	rng: StdRng,
+	file: Vec<u8>,
+	secret: FileSecret<'static>,
+	manifest: Manifest,
+	shards: Vec<Vec<u8>>,
+	/// Every shard index, in random order.
+	indices: Vec<usize>,
+}
+
+/// What a [`RandomCase`] is drawn from: size, segment size, `k`, `m` (at least `min_parity`),
+/// public or encrypted, and the seed of its bytes and further draws.
+type CaseParams = (usize, u32, u8, u8, bool, u64);
+
+fn case_params(min_parity: u8) -> impl Strategy<Value = CaseParams> {
+	(0usize..300, 1u32..64, 1u8..=8, min_parity..=4, any::<bool>(), any::<u64>())
+}
+
+fn random_case((size, segment_size, k, m, public, seed): CaseParams) -> RandomCase {
+	let mut rng = StdRng::seed_from_u64(seed);
+	let file = random_file(&mut rng, size);
+	let secret = if public { FileSecret::Public } else { FileSecret::Owner(OWNER) };
+	let params = EncodeParams { segment_size, data_shards: k, parity_shards: m, batch_segments: 0 };
+	let (manifest, shards) = encode_to_vecs(&file, &params, secret);
+	let mut indices: Vec<usize> = (0..shards.len()).collect();
+	indices.shuffle(&mut rng);
+	RandomCase { rng, file, secret, manifest, shards, indices }
+}
+
+/// Changes one random byte of each shard of `indices`.
+fn corrupt(rng: &mut StdRng, shards: &mut [Vec<u8>], indices: &[usize]) {
+	for &index in indices {
+		let position = rng.gen_range(0..shards[index].len());
+		shards[index][position] ^= rng.gen_range(1..=255u8);
+	}
+}
+
 proptest! {
 	#![proptest_config(ProptestConfig::with_cases(64))]
 
 	#[test]
-	fn random_files_losses_and_corruptions(
-		size in 0usize..300,
-		segment_size in 1u32..64,
-		k in 1u8..=8,
-		m in 0u8..=4,
-		public: bool,
-		seed: u64,
-	) {
-		let mut rng = StdRng::seed_from_u64(seed);
-		let file = random_file(&mut rng, size);
-		let secret = if public { FileSecret::Public } else { FileSecret::Owner(OWNER) };
-		let params = EncodeParams { segment_size, data_shards: k, parity_shards: m, batch_segments: 0 };
-		let (manifest, mut shards) = encode_to_vecs(&file, &params, secret);
+	fn random_files_losses_and_corruptions(params in case_params(0)) {
+		let RandomCase { mut rng, file, secret, manifest, mut shards, indices } = random_case(params);
+		let k = manifest.data_shards;
 		let total = shards.len();
-		let mut indices: Vec<usize> = (0..total).collect();
-		indices.shuffle(&mut rng);
 		let lost = rng.gen_range(0..=total);
 		let corrupted = rng.gen_range(0..=total - lost);
-		for &index in &indices[lost..lost + corrupted] {
-			let position = rng.gen_range(0..shards[index].len());
-			shards[index][position] ^= rng.gen_range(1..=255u8);
-		}
+		corrupt(&mut rng, &mut shards, &indices[lost..lost + corrupted]);
 		let result = decode_to_vec(&manifest, offer(&mut rng, &shards, &indices[..lost]), secret);
 		if total - lost - corrupted >= usize::from(k) {
 			let (out, report) = result.unwrap();

@@ -1,0 +1,224 @@
+//! The storage provider service of `xmbl-node`: for each provider account it serves (one
+//! `--provider` each), a shard store on disk, an HTTP shard server on its own port, and a
+//! worker that reads the account's duties from the storage market's runtime API and acts on
+//! them: confirm received shards, prove challenged leaves, rebuild shards it was asked to
+//! repair, and delete shards no deal assigns to it any more.
+//!
+//! The service reads the chain and submits its transactions through the node's own JSON-RPC
+//! server with the `xmbl-client` library, exactly as any client does: it signs with the
+//! same code, follows the same nonce rules (`system_accountNextIndex` counts the pool), and
+//! runs on tasks of its own, so nothing it does can block block import or authoring.
+//! `docs/storage.md` describes the HTTP interface and the duty rules.
+
+mod metrics;
+mod repair;
+mod server;
+mod worker;
+
+pub use metrics::Metrics;
+
+use crate::cli::StorageProviderParams;
+use polkadot_sdk::{
+	sc_service::{error::Error as ServiceError, SpawnTaskHandle},
+	sp_core::{crypto::Ss58Codec, sr25519, Pair},
+};
+use std::{
+	net::{Ipv4Addr, SocketAddr, TcpListener},
+	path::{Path, PathBuf},
+	sync::Arc,
+	time::Duration,
+};
+use xmbl_client::Chain;
+use xmbl_runtime::AccountId;
+use xmbl_shard_store::ShardStore;
+
+/// The secret URIs of the dev chain's genesis storage providers, in the order of their
+/// registered ports (`xmbl_runtime::genesis_config_presets::DEV_PROVIDERS`).
+const DEV_PROVIDER_SURIS: [&str; 5] = ["//Alice", "//Bob", "//Charlie", "//Dave", "//Eve"];
+
+/// One provider account this node serves.
+pub struct Provider {
+	/// Its signing key.
+	pair: sr25519::Pair,
+	/// Its account.
+	account: AccountId,
+	/// Its shards.
+	store: ShardStore,
+	/// Where downloads for repairs go before they are rebuilt into the store.
+	scratch_dir: PathBuf,
+	/// The node's RPC connection, shared by every provider of the node.
+	chain: Arc<Chain>,
+	/// HTTP client for fetching shards from other providers.
+	http: reqwest::Client,
+	/// Metrics, labelled with the account.
+	metrics: Option<Metrics>,
+	/// The account as SS58, for logs and metric labels.
+	name: String,
+}
+
+/// A provider account and the socket its shard server listens on, before the node's RPC
+/// server is up.
+pub struct ProviderSetup {
+	pair: sr25519::Pair,
+	store: ShardStore,
+	scratch_dir: PathBuf,
+	listener: TcpListener,
+}
+
+/// Reads a secret URI, naming where it came from (never the secret itself) on failure.
+fn parse_suri(suri: &str, source: &str) -> Result<sr25519::Pair, String> {
+	sr25519::Pair::from_string(suri.trim(), None)
+		.map_err(|_| format!("{source} is not a secret URI (//Alice, a mnemonic or a 0x hex seed)"))
+}
+
+/// The provider keys the command line asks for: `--provider`, `--provider-file`, or on a
+/// development chain with neither, the five genesis providers.
+fn provider_keys(
+	params: &StorageProviderParams,
+	development: bool,
+) -> Result<Vec<sr25519::Pair>, String> {
+	let mut keys = params
+		.providers
+		.iter()
+		.map(|suri| parse_suri(suri, "a --provider value"))
+		.collect::<Result<Vec<_>, _>>()?;
+	for path in &params.provider_files {
+		let text = std::fs::read_to_string(path)
+			.map_err(|error| format!("cannot read --provider-file {}: {error}", path.display()))?;
+		let suri = text.lines().next().unwrap_or_default();
+		keys.push(parse_suri(suri, &format!("the first line of {}", path.display()))?);
+	}
+	if keys.is_empty() && development && !params.no_provider {
+		keys = DEV_PROVIDER_SURIS
+			.iter()
+			.map(|suri| parse_suri(suri, "a dev provider"))
+			.collect::<Result<_, _>>()?;
+	}
+	Ok(keys)
+}
+
+/// Opens each provider's shard store and binds its port, so that a taken port or an
+/// unreadable folder stops the node at start with a clear error.
+pub fn prepare(
+	params: &StorageProviderParams,
+	development: bool,
+	base_path: &Path,
+) -> Result<Vec<ProviderSetup>, String> {
+	let keys = provider_keys(params, development)?;
+	let root = params.storage_dir.clone().unwrap_or_else(|| base_path.join("shards"));
+	let ip = if params.storage_external { Ipv4Addr::UNSPECIFIED } else { Ipv4Addr::LOCALHOST };
+	let mut setups = Vec::with_capacity(keys.len());
+	for (index, pair) in keys.into_iter().enumerate() {
+		let account = AccountId::from(pair.public()).to_ss58check();
+		if setups.iter().any(|setup: &ProviderSetup| setup.pair.public() == pair.public()) {
+			return Err(format!("provider {account} is given twice"));
+		}
+		let port = u16::try_from(index)
+			.ok()
+			.and_then(|index| params.storage_port.checked_add(index))
+			.ok_or_else(|| {
+				"--storage-port plus the number of providers exceeds 65535".to_owned()
+			})?;
+		let dir = root.join(&account);
+		let (store, recovery) = ShardStore::open(dir.join("store"), params.storage_limit)
+			.map_err(|error| format!("cannot open the shard store of {account}: {error}"))?;
+		let scratch_dir = dir.join("repair");
+		// Downloads of an interrupted repair are of no use after a restart.
+		let _ = std::fs::remove_dir_all(&scratch_dir);
+		std::fs::create_dir_all(&scratch_dir)
+			.map_err(|error| format!("cannot create {}: {error}", scratch_dir.display()))?;
+		let address = SocketAddr::from((ip, port));
+		let listener = TcpListener::bind(address).map_err(|error| {
+			format!(
+				"the shard server of {account} cannot listen on {address} ({error}): free the port \
+				 or choose another with --storage-port"
+			)
+		})?;
+		listener
+			.set_nonblocking(true)
+			.map_err(|error| format!("cannot configure the shard server socket: {error}"))?;
+		let repaired = recovery.temp_files_removed
+			+ recovery.outboards_rebuilt
+			+ recovery.corrupt_shards_removed
+			+ recovery.orphan_outboards_removed;
+		log::info!(
+			target: LOG_TARGET,
+			"provider {account}: {} shards in {}, serving on http://{address}",
+			recovery.shards,
+			dir.display(),
+		);
+		if repaired > 0 {
+			log::warn!(target: LOG_TARGET, "provider {account}: the store recovered from a crash: {recovery:?}");
+		}
+		setups.push(ProviderSetup { pair, store, scratch_dir, listener });
+	}
+	Ok(setups)
+}
+
+/// Log target of the service.
+const LOG_TARGET: &str = "storage-provider";
+
+/// How long to keep trying to reach the node's own RPC server at start.
+const CONNECT_RETRY: Duration = Duration::from_secs(1);
+
+/// Starts the shard servers and duty workers of `setups` once the node's RPC server at
+/// `rpc_url` answers.
+pub fn spawn(
+	spawner: &SpawnTaskHandle,
+	setups: Vec<ProviderSetup>,
+	rpc_url: String,
+	metrics: Option<Metrics>,
+) -> Result<(), ServiceError> {
+	if setups.is_empty() {
+		return Ok(());
+	}
+	let http = xmbl_client::shards::http_client()
+		.map_err(|error| ServiceError::Other(format!("cannot build the HTTP client: {error}")))?;
+	let task_spawner = spawner.clone();
+	spawner.spawn("storage-provider", Some("storage"), async move {
+		let chain = loop {
+			match Chain::connect(&rpc_url).await {
+				Ok(chain) => break Arc::new(chain),
+				Err(error) => {
+					log::debug!(target: LOG_TARGET, "waiting for the node's RPC at {rpc_url}: {error}");
+					tokio::time::sleep(CONNECT_RETRY).await;
+				},
+			}
+		};
+		for setup in setups {
+			let account = AccountId::from(setup.pair.public());
+			let provider = Arc::new(Provider {
+				name: account.to_ss58check(),
+				pair: setup.pair,
+				account,
+				store: setup.store,
+				scratch_dir: setup.scratch_dir,
+				chain: chain.clone(),
+				http: http.clone(),
+				metrics: metrics.clone(),
+			});
+			provider.update_store_metrics();
+			match tokio::net::TcpListener::from_std(setup.listener) {
+				Ok(listener) => task_spawner.spawn(
+					"shard-server",
+					Some("storage"),
+					server::serve(provider.clone(), listener),
+				),
+				Err(error) => {
+					log::error!(target: LOG_TARGET, "shard server of {}: {error}", provider.name)
+				},
+			}
+			task_spawner.spawn("storage-duties", Some("storage"), worker::run(provider));
+		}
+	});
+	Ok(())
+}
+
+impl Provider {
+	/// Sets the held-shards gauges from the store.
+	fn update_store_metrics(&self) {
+		if let Some(metrics) = &self.metrics {
+			metrics.set_store(&self.name, self.store.list().len() as u64, self.store.disk_usage());
+		}
+	}
+}

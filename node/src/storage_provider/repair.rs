@@ -1,0 +1,134 @@
+//! Repair: rebuild a shard the chain moved to this provider from any `k` shards the deal's
+//! other providers still hold. No key is needed (the shards are coded ciphertext); the
+//! rebuilt shard goes through the store's verified write, so only bytes that hash to the
+//! chain's root are kept.
+
+use super::Provider;
+use futures::StreamExt;
+use std::{fs::File, path::PathBuf};
+use xmbl_primitives::ShardDuty;
+use xmbl_runtime::BlockNumber;
+use xmbl_shard_store::{PutOutcome, ShardStore};
+
+/// Rebuilds the shard of `duty` into the provider's store.
+pub async fn rebuild(provider: &Provider, duty: &ShardDuty<BlockNumber>) -> Result<(), String> {
+	let (deal, manifest) = provider
+		.chain
+		.deal(duty.deal, None)
+		.await
+		.map_err(|error| error.to_string())?
+		.ok_or_else(|| format!("deal {} is gone", duty.deal))?;
+	let wanted = usize::from(duty.shard);
+	let needed = usize::from(deal.data_shards);
+
+	// Every other shard whose provider confirmed it, with that provider's endpoint.
+	let mut sources = Vec::new();
+	for (index, shard) in deal.shards.iter().enumerate() {
+		let stored = matches!(shard.state, pallet_xmbl_storage::ShardState::Stored { .. });
+		let Some(holder) = shard.provider.as_ref().filter(|holder| **holder != provider.account)
+		else {
+			continue;
+		};
+		if index == wanted || !stored {
+			continue;
+		}
+		let Some(record) =
+			provider.chain.provider(holder).await.map_err(|error| error.to_string())?
+		else {
+			continue;
+		};
+		sources.push((index, shard.root, String::from_utf8_lossy(&record.endpoint).into_owned()));
+	}
+	if sources.len() < needed {
+		return Err(format!(
+			"{} other providers hold shards of deal {}, {needed} are needed",
+			sources.len(),
+			duty.deal
+		));
+	}
+
+	// Fetch `k` of them, at most `k` at a time; a source that fails is replaced by the next.
+	let scratch = |index: usize| -> PathBuf {
+		provider.scratch_dir.join(format!("{}-{}-from-{index}", duty.deal, duty.shard))
+	};
+	let size = duty.size;
+	let mut downloads = futures::stream::iter(sources)
+		.map(|(index, root, endpoint)| {
+			let path = scratch(index);
+			async move {
+				let result = xmbl_client::shards::download_shard(
+					&provider.http,
+					&endpoint,
+					&root,
+					size,
+					&path,
+					|_| {},
+				)
+				.await;
+				(index, path, endpoint, result)
+			}
+		})
+		.buffer_unordered(needed);
+	let mut fetched = Vec::with_capacity(needed);
+	let mut failures = Vec::new();
+	while let Some((index, path, endpoint, result)) = downloads.next().await {
+		match result {
+			Ok(()) => fetched.push((index, path)),
+			Err(error) => failures.push(format!("shard {index} from {endpoint}: {error}")),
+		}
+		if fetched.len() == needed {
+			break;
+		}
+	}
+	drop(downloads);
+	if fetched.len() < needed {
+		remove_all(&fetched);
+		return Err(format!(
+			"fetched {} of {needed} shards: {}",
+			fetched.len(),
+			failures.join("; ")
+		));
+	}
+
+	let store = provider.store.clone();
+	let root = duty.root;
+	let rebuilt = tokio::task::spawn_blocking(move || {
+		let result = rebuild_into(&store, &manifest, &fetched, wanted, root, size);
+		remove_all(&fetched);
+		result
+	})
+	.await
+	.map_err(|error| format!("the rebuild task failed: {error}"))?;
+	rebuilt.map(|_| ())
+}
+
+/// Decodes `fetched` into shard `wanted` and writes it to the store under `root`.
+fn rebuild_into(
+	store: &ShardStore,
+	manifest: &xmbl_file_format::Manifest,
+	fetched: &[(usize, PathBuf)],
+	wanted: usize,
+	root: [u8; 32],
+	size: u64,
+) -> Result<PutOutcome, String> {
+	let shards = fetched
+		.iter()
+		.map(|(index, path)| {
+			File::open(path)
+				.map(|file| (*index, file))
+				.map_err(|error| format!("{}: {error}", path.display()))
+		})
+		.collect::<Result<Vec<_>, _>>()?;
+	let writer = store.begin_write(root, size).map_err(|error| error.to_string())?;
+	let mut outputs = [writer];
+	xmbl_file_format::rebuild(manifest, shards, &[wanted], &mut outputs)
+		.map_err(|error| error.to_string())?;
+	let [writer] = outputs;
+	writer.finish().map_err(|error| error.to_string())
+}
+
+fn remove_all(files: &[(usize, PathBuf)]) {
+	for (_, path) in files {
+		let _ = std::fs::remove_file(path);
+	}
+}

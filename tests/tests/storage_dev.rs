@@ -1,0 +1,142 @@
+//! The storage market on one machine: a dev node serving the dev chain's five genesis
+//! storage providers (each with its own folder and port). `xmbl put` stores a file with the
+//! default 3+2, every shard lands on its provider's disk and is confirmed; two proof periods
+//! pass with every proof accepted and the providers paid; `xmbl get` returns the same bytes
+//! and refuses a signer who does not own the deal; `cancel` releases the escrow and the shard
+//! files leave the disks.
+
+use serde_json::Value;
+use std::{path::Path, time::Duration};
+use xmbl_e2e::{xmbl, Node, NodeConfig};
+
+/// The file's owner: a funded dev account that is not a provider.
+const OWNER: &str = "//Ferdie";
+
+/// Deterministic bytes that no encoder can compress or guess (xorshift64*).
+fn random_bytes(len: usize, mut state: u64) -> Vec<u8> {
+	let mut bytes = Vec::with_capacity(len + 8);
+	while bytes.len() < len {
+		state ^= state >> 12;
+		state ^= state << 25;
+		state ^= state >> 27;
+		bytes.extend_from_slice(&state.wrapping_mul(0x2545_f491_4f6c_dd1d).to_le_bytes());
+	}
+	bytes.truncate(len);
+	bytes
+}
+
+/// Planck from a decimal XMBL amount as the client prints it.
+fn planck(amount: &Value) -> u128 {
+	let text = amount.as_str().expect("an amount string");
+	let (whole, fraction) = text.split_once('.').unwrap_or((text, ""));
+	whole.parse::<u128>().unwrap() * 10u128.pow(12)
+		+ format!("{fraction:0<12}").parse::<u128>().unwrap()
+}
+
+/// The shard files in every provider store under the node's base path.
+fn shard_files(base_path: &Path) -> Vec<String> {
+	let mut files = Vec::new();
+	let Ok(providers) = std::fs::read_dir(base_path.join("shards")) else { return files };
+	for provider in providers.flatten() {
+		let Ok(entries) = std::fs::read_dir(provider.path().join("store")) else { continue };
+		files.extend(
+			entries
+				.flatten()
+				.map(|entry| entry.file_name().to_string_lossy().into_owned())
+				.filter(|name| name.ends_with(".shard")),
+		);
+	}
+	files.sort();
+	files
+}
+
+#[test]
+fn put_prove_get_and_cancel_on_one_dev_node() {
+	let node = Node::start(
+		"dev",
+		NodeConfig {
+			chain: "dev".into(),
+			validator: Some("alice".into()),
+			node_key: Some(format!("{:064x}", 0x5701)),
+			// The ports the dev chain's genesis providers registered.
+			extra_args: vec!["--storage-port".into(), "30400".into()],
+		},
+	);
+	node.wait_until("block 1", Duration::from_secs(120), |n| n.best_number().is_ok_and(|b| b >= 1));
+
+	let dir = tempfile::tempdir().unwrap();
+	let file = dir.path().join("photo.raw");
+	let original = random_bytes(5 * 1024 * 1024 + 123, 0x5eed);
+	std::fs::write(&file, &original).unwrap();
+	let free = |who: &str| planck(&xmbl(&node, OWNER, &["balance", who]).unwrap()["free"]);
+	let bob_before = free("//Bob");
+
+	let put = xmbl(&node, OWNER, &["put", file.to_str().unwrap(), "--blocks", "60"])
+		.unwrap_or_else(|failure| panic!("put failed: {failure:?}\n{}", node.log_tail(60)));
+	assert_eq!(put["data_shards"], 3, "{put}");
+	assert_eq!(put["parity_shards"], 2, "{put}");
+	assert_eq!(put["bytes"], original.len() as u64, "{put}");
+	let id = put["deal"].as_u64().expect("a deal id").to_string();
+	let mut providers: Vec<_> = put["shards"]
+		.as_array()
+		.unwrap()
+		.iter()
+		.map(|shard| shard["provider"].clone())
+		.collect();
+	providers.sort_by_key(|provider| provider.to_string());
+	providers.dedup();
+	assert_eq!(providers.len(), 5, "five distinct providers: {put}");
+	// Every shard is on its provider's disk (the store names files by their root).
+	let stored = shard_files(node.base_path());
+	for shard in put["shards"].as_array().unwrap() {
+		let root = shard["root"].as_str().unwrap().trim_start_matches("0x");
+		assert!(stored.contains(&format!("{root}.shard")), "shard {root} not on disk: {stored:?}");
+	}
+
+	// Two periods (10 blocks each) proven by every provider, on chain.
+	let deal = |node: &Node| xmbl(node, OWNER, &["deal", &id]).unwrap();
+	node.wait_until("every shard proven for periods 0 and 1", Duration::from_secs(240), |n| {
+		deal(n)["shards"]
+			.as_array()
+			.unwrap()
+			.iter()
+			.all(|shard| shard["last_proven"].as_u64().is_some_and(|period| period >= 1))
+	});
+	let shown = deal(&node);
+	assert_eq!(shown["status"], "active", "{shown}");
+	assert!(
+		shown["shards"].as_array().unwrap().iter().all(|shard| shard["missed"] == 0),
+		"{shown}"
+	);
+	// Bob keeps one shard and signs nothing but free confirmations and proofs: his balance
+	// grew by the price of each period he proved.
+	let price = planck(&shown["price"]);
+	let earned = free("//Bob") - bob_before;
+	assert!(
+		earned >= 2 * price && earned.is_multiple_of(price),
+		"Bob earned {earned}, price {price}"
+	);
+
+	// Any machine with the owner's secret reads the file back.
+	let out = dir.path().join("photo.back");
+	let got = xmbl(&node, OWNER, &["get", &id, "-o", out.to_str().unwrap()])
+		.unwrap_or_else(|failure| panic!("get failed: {failure:?}"));
+	assert_eq!(got["bytes"], original.len() as u64, "{got}");
+	assert!(std::fs::read(&out).unwrap() == original, "get returned other bytes");
+	// Someone else cannot: the deal is not theirs, and no file is written.
+	let stranger = dir.path().join("stranger.out");
+	let refused =
+		xmbl(&node, "//Dave", &["get", &id, "-o", stranger.to_str().unwrap()]).unwrap_err();
+	assert_ne!(refused.code, 0, "{refused:?}");
+	assert!(!stranger.exists());
+
+	// Cancel: the escrow is released and every provider deletes its shard.
+	let cancelled = xmbl(&node, OWNER, &["cancel", &id]).unwrap();
+	assert!(cancelled["events"].to_string().contains("DealCancelled"), "{cancelled}");
+	assert_eq!(xmbl(&node, OWNER, &["balance"]).unwrap()["held"], "0");
+	node.wait_until("every shard deleted", Duration::from_secs(60), |n| {
+		shard_files(n.base_path()).is_empty()
+	});
+	let gone = xmbl(&node, OWNER, &["deal", &id]).unwrap_err();
+	assert_eq!(gone.code, 1, "{gone:?}");
+}

@@ -1,0 +1,269 @@
+//! The storage market on a loopback network: one validator and five provider nodes (full
+//! nodes, each serving one provider account). `xmbl put` stores a 64 MiB random file with
+//! 3+2; every shard is confirmed; two proof periods pass with every proof accepted and the
+//! providers paid; one provider restarts and keeps proving from its disk; two providers are
+//! killed; `xmbl get` still returns identical bytes; the chain marks their shards lost, the
+//! repair rebuilds them on two other providers and the deal is back to five healthy shards;
+//! the killed providers are slashed and the owner compensated. Then `cancel`: the refund is
+//! what the escrow still held and every shard file is gone from every disk, including those
+//! of the killed providers once they come back.
+
+use serde_json::Value;
+use std::{collections::BTreeMap, path::Path, time::Duration};
+use xmbl_e2e::{free_port_range, xmbl, Node, NodeConfig};
+
+/// The dev chain's genesis providers: nobody serves them here, so they leave first.
+const GENESIS_PROVIDERS: [&str; 5] = ["//Alice", "//Bob", "//Charlie", "//Dave", "//Eve"];
+/// The providers of the five provider nodes.
+const PROVIDERS: [&str; 5] =
+	["//Ferdie", "//Alice//stash", "//Bob//stash", "//Charlie//stash", "//Dave//stash"];
+/// Providers served by the validator's node, registered after the upload: where repairs go.
+const SPARES: [&str; 2] = ["//Eve//stash", "//Ferdie//stash"];
+/// Who stores the file: a fresh account (every dev account is a provider here), funded by
+/// Alice, so that what is held on it is the deal's escrow alone.
+const OWNER: &str = "//StorageOwner";
+/// One XMBL in planck.
+const UNIT: u128 = 1_000_000_000_000;
+
+fn random_bytes(len: usize, mut state: u64) -> Vec<u8> {
+	let mut bytes = Vec::with_capacity(len + 8);
+	while bytes.len() < len {
+		state ^= state >> 12;
+		state ^= state << 25;
+		state ^= state >> 27;
+		bytes.extend_from_slice(&state.wrapping_mul(0x2545_f491_4f6c_dd1d).to_le_bytes());
+	}
+	bytes.truncate(len);
+	bytes
+}
+
+fn planck(amount: &Value) -> u128 {
+	let text = amount.as_str().expect("an amount string");
+	let (whole, fraction) = text.split_once('.').unwrap_or((text, ""));
+	whole.parse::<u128>().unwrap() * UNIT + format!("{fraction:0<12}").parse::<u128>().unwrap()
+}
+
+fn shard_files(base_path: &Path) -> usize {
+	let Ok(providers) = std::fs::read_dir(base_path.join("shards")) else { return 0 };
+	providers
+		.flatten()
+		.filter_map(|provider| std::fs::read_dir(provider.path().join("store")).ok())
+		.flat_map(|entries| entries.flatten())
+		.filter(|entry| entry.file_name().to_string_lossy().ends_with(".shard"))
+		.count()
+}
+
+/// Register `suri` as a storage provider reached at `port` on loopback.
+fn register(validator: &Node, suri: &str, port: u16) {
+	xmbl(
+		validator,
+		suri,
+		&[
+			"--wait",
+			"in-block",
+			"provider",
+			"register",
+			"--roles",
+			"storage",
+			"--stake",
+			"250",
+			"--bytes",
+			"1073741824",
+			"--endpoint",
+			&format!("http://127.0.0.1:{port}"),
+		],
+	)
+	.unwrap_or_else(|failure| panic!("register {suri}: {failure:?}"));
+}
+
+#[test]
+fn shards_survive_restarts_and_lost_providers_and_leave_with_the_deal() {
+	let spare_port = free_port_range(SPARES.len() as u16);
+	let mut validator_args = vec!["--storage-port".to_owned(), spare_port.to_string()];
+	for spare in SPARES {
+		validator_args.extend(["--provider".to_owned(), spare.to_owned()]);
+	}
+	let validator = Node::start(
+		"validator",
+		NodeConfig {
+			chain: "dev".into(),
+			validator: Some("alice".into()),
+			node_key: Some(format!("{:064x}", 0x5702)),
+			extra_args: validator_args,
+		},
+	);
+	validator
+		.wait_until("block 1", Duration::from_secs(120), |n| n.best_number().is_ok_and(|b| b >= 1));
+	for genesis in GENESIS_PROVIDERS {
+		xmbl(&validator, genesis, &["--wait", "in-block", "provider", "unbond"]).unwrap();
+	}
+	xmbl(&validator, "//Alice", &["--wait", "in-block", "transfer", OWNER, "1000"]).unwrap();
+
+	let bootnode = validator.multiaddr();
+	let mut nodes: Vec<(Node, &str, String)> = PROVIDERS
+		.iter()
+		.enumerate()
+		.map(|(index, suri)| {
+			let port = free_port_range(1);
+			let node = Node::start(
+				&format!("provider-{index}"),
+				NodeConfig {
+					chain: "dev".into(),
+					validator: None,
+					node_key: None,
+					extra_args: vec![
+						"--bootnodes".into(),
+						bootnode.clone(),
+						"--provider".into(),
+						suri.to_string(),
+						"--storage-port".into(),
+						port.to_string(),
+					],
+				},
+			);
+			register(&validator, suri, port);
+			let account = xmbl(&validator, suri, &["balance"]).unwrap()["account"]
+				.as_str()
+				.unwrap()
+				.to_owned();
+			(node, *suri, account)
+		})
+		.collect();
+
+	let dir = tempfile::tempdir().unwrap();
+	let file = dir.path().join("data.bin");
+	let original = random_bytes(64 << 20, 0xfeed);
+	std::fs::write(&file, &original).unwrap();
+	let put = xmbl(
+		&validator,
+		OWNER,
+		&["put", file.to_str().unwrap(), "--data", "3", "--parity", "2", "--blocks", "400"],
+	)
+	.unwrap_or_else(|failure| panic!("put failed: {failure:?}\n{}", validator.log_tail(40)));
+	let id = put["deal"].as_u64().unwrap().to_string();
+	let holder: BTreeMap<String, usize> = put["shards"]
+		.as_array()
+		.unwrap()
+		.iter()
+		.map(|shard| {
+			(
+				shard["provider"].as_str().unwrap().to_owned(),
+				shard["index"].as_u64().unwrap() as usize,
+			)
+		})
+		.collect();
+	for (_, suri, account) in &nodes {
+		assert!(holder.contains_key(account), "{suri} holds no shard: {put}");
+	}
+	let deal = |node: &Node| xmbl(node, OWNER, &["deal", &id]).unwrap();
+	let shard_of = |deal: &Value, account: &str| -> Value {
+		deal["shards"].as_array().unwrap()[holder[account]].clone()
+	};
+
+	// Two periods proven by everyone, and paid.
+	let before: Vec<u128> = nodes
+		.iter()
+		.map(|(_, suri, _)| planck(&xmbl(&validator, suri, &["balance"]).unwrap()["free"]))
+		.collect();
+	validator.wait_until(
+		"periods 0 and 1 proven by every provider",
+		Duration::from_secs(300),
+		|n| {
+			deal(n)["shards"]
+				.as_array()
+				.unwrap()
+				.iter()
+				.all(|s| s["last_proven"].as_u64().is_some_and(|p| p >= 1))
+		},
+	);
+	let price = planck(&deal(&validator)["price"]);
+	for ((_, suri, _), before) in nodes.iter().zip(&before) {
+		let earned = planck(&xmbl(&validator, suri, &["balance"]).unwrap()["free"]) - before;
+		assert!(earned >= price, "{suri} earned {earned} for proven periods at {price}");
+	}
+
+	// The spares join; a provider restarts and proves the next period from its disk.
+	for (index, spare) in SPARES.iter().enumerate() {
+		register(&validator, spare, spare_port + index as u16);
+	}
+	let restarted = &nodes[0].2.clone();
+	let proven = shard_of(&deal(&validator), restarted)["last_proven"].as_u64().unwrap();
+	nodes[0].0.restart();
+	validator.wait_until(
+		"the restarted provider proves a later period",
+		Duration::from_secs(120),
+		|n| {
+			shard_of(&deal(n), restarted)["last_proven"]
+				.as_u64()
+				.is_some_and(|p| p > proven)
+		},
+	);
+
+	// Two providers die. The file still reads back from the other three.
+	let owner_before = planck(&xmbl(&validator, OWNER, &["balance"]).unwrap()["free"]);
+	let killed: Vec<String> = nodes[1..3].iter().map(|(_, _, account)| account.clone()).collect();
+	for (node, _, _) in &mut nodes[1..3] {
+		node.kill();
+	}
+	let out = dir.path().join("data.back");
+	let got = xmbl(&validator, OWNER, &["get", &id, "-o", out.to_str().unwrap()])
+		.unwrap_or_else(|failure| panic!("get with two providers down: {failure:?}"));
+	assert_eq!(got["bytes"], original.len() as u64);
+	assert!(std::fs::read(&out).unwrap() == original, "get returned other bytes");
+
+	// Lost after two missed periods, repaired on the spares, healthy again.
+	validator.wait_until(
+		"both lost shards repaired on the spares",
+		Duration::from_secs(420),
+		|n| {
+			let deal = deal(n);
+			let shards = deal["shards"].as_array().unwrap();
+			shards.iter().all(|s| s["state"] == "stored" && s["missed"] == 0)
+				&& killed.iter().all(|account| {
+					let shard = &shards[holder[account]];
+					shard["provider"] != Value::String(account.clone())
+				})
+		},
+	);
+	for account in &killed {
+		let record = xmbl(&validator, OWNER, &["provider", "show", account]).unwrap();
+		assert!(record["slashes"].as_u64().unwrap() >= 2, "{record}");
+		assert!(planck(&record["stake"]) < 250 * UNIT, "{record}");
+	}
+	// The owner signed nothing meanwhile: the gain is refunds and at least 2 slashes of
+	// 1 XMBL per killed provider.
+	let owner_gain = planck(&xmbl(&validator, OWNER, &["balance"]).unwrap()["free"]) - owner_before;
+	assert!(owner_gain >= 4 * UNIT, "owner compensated only {owner_gain}");
+
+	// Cancel: the refund is everything still held, and the shards leave every disk.
+	let held = planck(&xmbl(&validator, OWNER, &["balance"]).unwrap()["held"]);
+	let cancelled = xmbl(&validator, OWNER, &["cancel", &id]).unwrap();
+	let refund = cancelled["events"]
+		.as_array()
+		.unwrap()
+		.iter()
+		.find(|event| event["event"] == "DealCancelled")
+		.map(|event| event["fields"]["refund"].clone())
+		.unwrap_or_else(|| panic!("no DealCancelled: {cancelled}"));
+	let refund: u128 = refund
+		.as_str()
+		.map(|text| text.parse().unwrap())
+		.or(refund.as_u64().map(u128::from))
+		.unwrap_or_else(|| panic!("refund {refund}"));
+	assert_eq!(xmbl(&validator, OWNER, &["balance"]).unwrap()["held"], "0");
+	// Proofs of the current period may have been paid between the balance read and the
+	// cancellation: whole shard-periods, at most one per shard.
+	let paid_meanwhile = held - refund;
+	assert!(
+		paid_meanwhile.is_multiple_of(price) && paid_meanwhile <= 5 * price,
+		"held {held}, refunded {refund}, price {price}"
+	);
+	for (node, _, _) in &mut nodes[1..3] {
+		node.restart();
+	}
+	for node in nodes.iter().map(|(node, _, _)| node).chain([&validator]) {
+		node.wait_until("its shard files deleted", Duration::from_secs(90), |n| {
+			shard_files(n.base_path()) == 0
+		});
+	}
+}
