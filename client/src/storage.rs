@@ -351,6 +351,7 @@ struct Uploaded {
 	provider: AccountId,
 	endpoint: String,
 	result: Result<(), ShardTransferError>,
+	finished: Instant,
 }
 
 /// The uploads of one `put`.
@@ -366,6 +367,9 @@ struct Uploads {
 	started: HashSet<(usize, AccountId)>,
 	/// The last failure of each shard's uploads.
 	failures: BTreeMap<usize, String>,
+	/// When the first upload started and the last successful one ended, for the figures.
+	first_start: Option<Instant>,
+	last_finish: Option<Instant>,
 }
 
 impl Uploads {
@@ -388,6 +392,7 @@ impl Uploads {
 		};
 		report.step(format!("uploading shard {index} to {} at {endpoint}", short(provider)));
 		self.meter.grow(self.size);
+		self.first_start.get_or_insert_with(Instant::now);
 		let (http, limit, meter) = (self.http.clone(), self.limit.clone(), self.meter.clone());
 		let (path, root, size) = (shard_path(&self.dir, index), self.roots[index], self.size);
 		let provider = provider.clone();
@@ -409,7 +414,7 @@ impl Uploads {
 					result => break result,
 				}
 			};
-			Uploaded { index, provider, endpoint, result }
+			Uploaded { index, provider, endpoint, result, finished: Instant::now() }
 		});
 		Ok(())
 	}
@@ -420,7 +425,10 @@ impl Uploads {
 			let done = done.map_err(|error| CliError::Other(format!("an upload task: {error}")))?;
 			let to = format!("{} at {}", short(&done.provider), done.endpoint);
 			match done.result {
-				Ok(()) => report.step(format!("shard {} uploaded to {to}", done.index)),
+				Ok(()) => {
+					report.step(format!("shard {} uploaded to {to}", done.index));
+					self.last_finish = self.last_finish.max(Some(done.finished));
+				},
 				Err(error) => {
 					report.step(format!("shard {} to {to}: {error}", done.index));
 					self.failures.insert(done.index, format!("to {to}: {error}"));
@@ -506,6 +514,7 @@ pub async fn put(cli: &Cli, args: &PutArgs, suri: Option<&str>) -> Result<Value,
 	let chain = Chain::connect(&cli.url).await?;
 	let key = signing_key(&chain, suri).await?;
 	let mut report = Report::new();
+	let start = Instant::now();
 
 	let dir = tempfile::Builder::new()
 		.prefix("xmbl-put-")
@@ -529,6 +538,7 @@ pub async fn put(cli: &Cli, args: &PutArgs, suri: Option<&str>) -> Result<Value,
 			manifest.plaintext_size
 		)));
 	}
+	let encoded = start.elapsed();
 	report.step(format!(
 		"encoded {} bytes into {data} + {parity} shards of {} bytes, file root {}",
 		manifest.plaintext_size,
@@ -568,6 +578,7 @@ pub async fn put(cli: &Cli, args: &PutArgs, suri: Option<&str>) -> Result<Value,
 				submitted_json(&chain, &submitted)
 			))
 		})?;
+	let deal_made = start.elapsed();
 	report.step(format!(
 		"deal {id} made in block {}; {} XMBL held in escrow",
 		included.block_number,
@@ -584,6 +595,8 @@ pub async fn put(cli: &Cli, args: &PutArgs, suri: Option<&str>) -> Result<Value,
 		tasks: JoinSet::new(),
 		started: HashSet::new(),
 		failures: BTreeMap::new(),
+		first_start: None,
+		last_finish: None,
 	};
 	let stall = Duration::from_secs(cli.timeout);
 	let mut seen = included.block_number;
@@ -632,7 +645,17 @@ pub async fn put(cli: &Cli, args: &PutArgs, suri: Option<&str>) -> Result<Value,
 	};
 	report.finish();
 	report.step(format!("deal {id} is active: every shard is confirmed"));
-	Ok(put_json(id, &manifest, plan.periods, included.block_number, &deal))
+	let uploading = match (uploads.first_start, uploads.last_finish) {
+		(Some(first), Some(last)) => last.saturating_duration_since(first),
+		_ => Duration::ZERO,
+	};
+	let seconds = json!({
+		"encode": round_seconds(encoded),
+		"create_deal": round_seconds(deal_made - encoded),
+		"upload": round_seconds(uploading),
+		"total": round_seconds(start.elapsed()),
+	});
+	Ok(put_json(id, &manifest, plan.periods, included.block_number, &deal, seconds))
 }
 
 fn put_json(
@@ -641,6 +664,7 @@ fn put_json(
 	periods: u32,
 	block: BlockNumber,
 	deal: &Deal<Runtime>,
+	seconds: Value,
 ) -> Value {
 	json!({
 		"deal": id,
@@ -656,7 +680,13 @@ fn put_json(
 			"root": hex0x(&shard.root),
 			"provider": shard.provider.as_ref().map(|provider| provider.to_ss58check()),
 		})).collect::<Vec<_>>(),
+		"seconds": seconds,
 	})
+}
+
+/// Seconds with millisecond precision, for JSON.
+fn round_seconds(duration: Duration) -> f64 {
+	(duration.as_secs_f64() * 1000.0).round() / 1000.0
 }
 
 /// Reads a file key: 64 hex digits (optionally `0x`) on the first line.
@@ -1281,7 +1311,7 @@ mod tests {
 				"shards": 3, "shards_stored": 1 })
 		);
 
-		let put = put_json(7, &manifest, 100, 42, &deal);
+		let put = put_json(7, &manifest, 100, 42, &deal, json!({ "total": 1.5 }));
 		assert_eq!(
 			put["shards"][0],
 			json!({ "index": 0, "root": format!("0x{}", "01".repeat(32)), "provider": bob })

@@ -84,12 +84,20 @@ fn every_preset_builds_with_an_endowed_treasury() {
 }
 
 #[test]
-fn development_preset_has_alice_as_validator_and_provider() {
+fn development_preset_has_alice_as_validator_and_five_providers() {
 	preset_state(sp_genesis_builder::DEV_RUNTIME_PRESET).execute_with(|| {
 		assert_eq!(polkadot_sdk::pallet_aura::Authorities::<crate::Runtime>::get().len(), 1);
 		assert!(is_authority(Sr25519Keyring::Alice));
-		assert!(is_provider(&account(Sr25519Keyring::Alice)));
-		assert!(!is_provider(&account(Sr25519Keyring::Bob)));
+		for (index, keyring) in (0u16..).zip(crate::genesis_config_presets::DEV_PROVIDERS) {
+			let record = pallet_xmbl_providers::Providers::<crate::Runtime>::get(account(keyring))
+				.unwrap_or_else(|| panic!("{keyring:?} is a provider"));
+			assert_eq!(
+				record.endpoint.to_vec(),
+				format!("http://127.0.0.1:{}", 30400 + index).into_bytes(),
+				"{keyring:?}"
+			);
+		}
+		assert!(!is_provider(&account(Sr25519Keyring::Ferdie)));
 		for keyring in Sr25519Keyring::well_known() {
 			assert!(Balances::total_balance(&account(keyring)) == ENDOWMENT, "{keyring:?}");
 		}
