@@ -24,9 +24,10 @@ pub struct Cli {
 pub struct StorageProviderParams {
 	/// Keep, serve and prove shards for the storage provider with this secret URI (//Dave, a
 	/// mnemonic or a 0x hex seed). Repeat it to serve several providers from one node, each on
-	/// its own port (`--storage-port` + 0, 1, ...) and in its own folder. With `--dev` and no
-	/// `--provider`, the node serves the dev chain's five genesis providers (//Alice to
-	/// //Eve).
+	/// its own port (`--storage-port` + 0, 1, ...) and in its own folder. The node also serves
+	/// every key of type `xmst` in its keystore (`xmbl-node key insert --key-type xmst
+	/// --scheme sr25519`): the production form. With `--dev` and none of these, the node
+	/// serves the dev chain's five genesis providers (//Alice to //Eve).
 	#[arg(long = "provider", value_name = "SURI")]
 	pub providers: Vec<String>,
 

@@ -121,9 +121,13 @@ pub fn run() -> sc_cli::Result<()> {
 			runner.run_node_until_exit(|mut config| async move {
 				claim_rpc_ports(&mut config)?;
 				let development = config.chain_spec.chain_type() == ChainType::Development;
-				let providers =
-					storage_provider::prepare(&storage, development, config.base_path.path())
-						.map_err(sc_cli::Error::Input)?;
+				let providers = storage_provider::prepare(
+					&storage,
+					development,
+					config.base_path.path(),
+					&config.keystore,
+				)
+				.map_err(sc_cli::Error::Input)?;
 				match config.network.network_backend {
 					sc_network::config::NetworkBackendType::Litep2p => {
 						service::new_full::<sc_network::Litep2pNetworkBackend>(config, providers)

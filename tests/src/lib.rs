@@ -176,7 +176,14 @@ impl Node {
 	/// Start a node with a fresh database on ports of its choosing, and wait until it
 	/// serves RPC.
 	pub fn start(name: &str, config: NodeConfig) -> Node {
+		Self::start_prepared(name, config, |_| {})
+	}
+
+	/// [`Node::start`], with `prepare` called on the fresh base path before the process
+	/// starts (to insert keys into its keystore, for example).
+	pub fn start_prepared(name: &str, config: NodeConfig, prepare: impl FnOnce(&Path)) -> Node {
 		let base_path = tempfile::Builder::new().prefix("xmbl-e2e-").tempdir().expect("tempdir");
+		prepare(base_path.path());
 		let mut node = Node {
 			name: name.into(),
 			rpc_port: 0,

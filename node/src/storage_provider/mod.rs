@@ -19,8 +19,13 @@ pub use metrics::Metrics;
 
 use crate::cli::StorageProviderParams;
 use polkadot_sdk::{
-	sc_service::{error::Error as ServiceError, SpawnTaskHandle},
-	sp_core::{crypto::Ss58Codec, sr25519, Pair},
+	sc_keystore::LocalKeystore,
+	sc_service::{config::KeystoreConfig, error::Error as ServiceError, SpawnTaskHandle},
+	sp_core::{
+		crypto::{KeyTypeId, Ss58Codec},
+		sr25519, Pair,
+	},
+	sp_keystore::Keystore,
 };
 use std::{
 	net::{Ipv4Addr, SocketAddr, TcpListener},
@@ -31,6 +36,17 @@ use std::{
 use xmbl_client::Chain;
 use xmbl_runtime::AccountId;
 use xmbl_shard_store::ShardStore;
+
+/// The keystore key type of storage provider accounts (`xmst`): the node serves every sr25519
+/// key of this type in its keystore, so a production provider's secret never appears on a
+/// command line.
+pub const STORAGE_PROVIDER_KEY_TYPE: KeyTypeId = KeyTypeId(*b"xmst");
+
+/// The storage provider key as the keystore hands it out.
+mod storage_provider_key {
+	use polkadot_sdk::sp_application_crypto::{app_crypto, sr25519};
+	app_crypto!(sr25519, super::STORAGE_PROVIDER_KEY_TYPE);
+}
 
 /// The secret URIs of the dev chain's genesis storage providers, in the order of their
 /// registered ports (`xmbl_runtime::genesis_config_presets::DEV_PROVIDERS`).
@@ -71,11 +87,13 @@ fn parse_suri(suri: &str, source: &str) -> Result<sr25519::Pair, String> {
 		.map_err(|_| format!("{source} is not a secret URI (//Alice, a mnemonic or a 0x hex seed)"))
 }
 
-/// The provider keys the command line asks for: `--provider`, `--provider-file`, or on a
-/// development chain with neither, the five genesis providers.
+/// The provider keys to serve: the `xmst` keys in the node's keystore, those of
+/// `--provider` and `--provider-file`, or on a development chain with none of them, the five
+/// genesis providers.
 fn provider_keys(
 	params: &StorageProviderParams,
 	development: bool,
+	keystore: &KeystoreConfig,
 ) -> Result<Vec<sr25519::Pair>, String> {
 	let mut keys = params
 		.providers
@@ -87,6 +105,20 @@ fn provider_keys(
 			.map_err(|error| format!("cannot read --provider-file {}: {error}", path.display()))?;
 		let suri = text.lines().next().unwrap_or_default();
 		keys.push(parse_suri(suri, &format!("the first line of {}", path.display()))?);
+	}
+	if let (KeystoreConfig::Path { path, password }, false) = (keystore, params.no_provider) {
+		let keystore = LocalKeystore::open(path.clone(), password.clone())
+			.map_err(|error| format!("cannot open the keystore {}: {error}", path.display()))?;
+		let mut publics = keystore.sr25519_public_keys(STORAGE_PROVIDER_KEY_TYPE);
+		// Ports follow this order: keep it the same at every start.
+		publics.sort();
+		for public in publics {
+			let pair = keystore
+				.key_pair::<storage_provider_key::Pair>(&public.into())
+				.map_err(|error| format!("cannot read a storage provider key: {error}"))?
+				.ok_or_else(|| format!("the keystore lists {public} but holds no secret for it"))?;
+			keys.push(pair.into_inner());
+		}
 	}
 	if keys.is_empty() && development && !params.no_provider {
 		keys = DEV_PROVIDER_SURIS
@@ -103,8 +135,9 @@ pub fn prepare(
 	params: &StorageProviderParams,
 	development: bool,
 	base_path: &Path,
+	keystore: &KeystoreConfig,
 ) -> Result<Vec<ProviderSetup>, String> {
-	let keys = provider_keys(params, development)?;
+	let keys = provider_keys(params, development, keystore)?;
 	let root = params.storage_dir.clone().unwrap_or_else(|| base_path.join("shards"));
 	let ip = if params.storage_external { Ipv4Addr::UNSPECIFIED } else { Ipv4Addr::LOCALHOST };
 	let mut setups = Vec::with_capacity(keys.len());
