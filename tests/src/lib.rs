@@ -429,6 +429,98 @@ pub fn xmbl(node: &Node, suri: &str, args: &[&str]) -> Result<Value, Failure> {
 /// Storage providers a dev node serves by default (Alice to Eve).
 pub const DEV_STORAGE_PROVIDERS: u16 = 5;
 
+/// The dev chain's genesis storage providers, registered at `http://127.0.0.1:30400` to
+/// `:30404`, which a dev node serves unless given `--provider`.
+pub const DEV_GENESIS_PROVIDERS: [&str; DEV_STORAGE_PROVIDERS as usize] =
+	["//Alice", "//Bob", "//Charlie", "//Dave", "//Eve"];
+
+/// One XMBL in planck.
+pub const UNIT: u128 = 1_000_000_000_000;
+
+/// Deterministic bytes that no encoder can compress or guess (xorshift64*).
+pub fn random_bytes(len: usize, mut state: u64) -> Vec<u8> {
+	let mut bytes = Vec::with_capacity(len + 8);
+	while bytes.len() < len {
+		state ^= state >> 12;
+		state ^= state << 25;
+		state ^= state >> 27;
+		bytes.extend_from_slice(&state.wrapping_mul(0x2545_f491_4f6c_dd1d).to_le_bytes());
+	}
+	bytes.truncate(len);
+	bytes
+}
+
+/// Planck from a decimal XMBL amount as the client prints it (`"12.5"`).
+pub fn planck(amount: &Value) -> u128 {
+	let text = amount.as_str().unwrap_or_else(|| panic!("not an amount string: {amount}"));
+	let (whole, fraction) = text.split_once('.').unwrap_or((text, ""));
+	whole.parse::<u128>().unwrap_or_else(|e| panic!("amount {text}: {e}")) * UNIT
+		+ format!("{fraction:0<12}")
+			.parse::<u128>()
+			.unwrap_or_else(|e| panic!("amount {text}: {e}"))
+}
+
+/// The shard store of provider `account` (SS58) served by a node with this base path and
+/// no `--storage-dir`: `<base path>/shards/<account>/store`.
+pub fn shard_store(base_path: &Path, account: &str) -> PathBuf {
+	base_path.join("shards").join(account).join("store")
+}
+
+/// The names (`<root hex>.shard`) of the shard files in every provider store under a
+/// node's base path, sorted; a name appears once per store that holds it.
+pub fn shard_files(base_path: &Path) -> Vec<String> {
+	let mut files = Vec::new();
+	let Ok(providers) = std::fs::read_dir(base_path.join("shards")) else { return files };
+	for provider in providers.flatten() {
+		let Ok(entries) = std::fs::read_dir(provider.path().join("store")) else { continue };
+		files.extend(
+			entries
+				.flatten()
+				.map(|entry| entry.file_name().to_string_lossy().into_owned())
+				.filter(|name| name.ends_with(".shard")),
+		);
+	}
+	files.sort();
+	files
+}
+
+/// Register `suri` as a storage provider (stake 250 XMBL, 1 GiB) reached at
+/// `http://127.0.0.1:<port>`, and wait until the registration is in a block.
+pub fn register_storage_provider(node: &Node, suri: &str, port: u16) {
+	xmbl(
+		node,
+		suri,
+		&[
+			"--wait",
+			"in-block",
+			"provider",
+			"register",
+			"--roles",
+			"storage",
+			"--stake",
+			"250",
+			"--bytes",
+			"1073741824",
+			"--endpoint",
+			&format!("http://127.0.0.1:{port}"),
+		],
+	)
+	.unwrap_or_else(|failure| panic!("register {suri}: {failure:?}"));
+}
+
+/// Unbond the dev chain's five genesis storage providers (all at once, each waiting for
+/// its block), so that deals go to the providers a test registers and serves.
+pub fn unbond_dev_genesis_providers(node: &Node) {
+	thread::scope(|scope| {
+		for suri in DEV_GENESIS_PROVIDERS {
+			scope.spawn(move || {
+				xmbl(node, suri, &["--wait", "in-block", "provider", "unbond"])
+					.unwrap_or_else(|failure| panic!("unbond {suri}: {failure:?}"));
+			});
+		}
+	});
+}
+
 /// The first of `count` consecutive loopback ports that are free now.
 pub fn free_port_range(count: u16) -> u16 {
 	for _ in 0..100 {

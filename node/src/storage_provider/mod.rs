@@ -34,7 +34,7 @@ use std::{
 	time::Duration,
 };
 use xmbl_client::Chain;
-use xmbl_runtime::AccountId;
+use xmbl_runtime::{genesis_config_presets::DEV_PROVIDERS, AccountId};
 use xmbl_shard_store::ShardStore;
 
 /// The keystore key type of storage provider accounts (`xmst`): the node serves every sr25519
@@ -47,10 +47,6 @@ mod storage_provider_key {
 	use polkadot_sdk::sp_application_crypto::{app_crypto, sr25519};
 	app_crypto!(sr25519, super::STORAGE_PROVIDER_KEY_TYPE);
 }
-
-/// The secret URIs of the dev chain's genesis storage providers, in the order of their
-/// registered ports (`xmbl_runtime::genesis_config_presets::DEV_PROVIDERS`).
-const DEV_PROVIDER_SURIS: [&str; 5] = ["//Alice", "//Bob", "//Charlie", "//Dave", "//Eve"];
 
 /// One provider account this node serves.
 pub struct Provider {
@@ -121,10 +117,8 @@ fn provider_keys(
 		}
 	}
 	if keys.is_empty() && development && !params.no_provider {
-		keys = DEV_PROVIDER_SURIS
-			.iter()
-			.map(|suri| parse_suri(suri, "a dev provider"))
-			.collect::<Result<_, _>>()?;
+		// The dev chain's genesis storage providers, in the order of their registered ports.
+		keys = DEV_PROVIDERS.iter().map(|keyring| keyring.pair()).collect();
 	}
 	Ok(keys)
 }

@@ -12,7 +12,7 @@ use polkadot_sdk::{
 	frame_support::{pallet_prelude::*, BoundedVec},
 	frame_system::{pallet_prelude::BlockNumberFor, Pallet as System, RawOrigin},
 	sp_io::hashing::blake2_256,
-	sp_runtime::Saturating,
+	sp_runtime::{traits::UniqueSaturatedInto, Saturating},
 };
 use xmbl_file_format::{Encryption, Manifest, ShardInfo, FORMAT_VERSION};
 use xmbl_primitives::ProviderRegistry;
@@ -129,6 +129,102 @@ fn forged_shard<T: Config>(deal: &Deal<T>, number: u8) -> (Root, ShardProof<T>) 
 		proof,
 	};
 	(root, shard_proof)
+}
+
+/// The most other live deals the scale benchmarks (`deadline_among_deals`,
+/// `selection_among_deals`) set up. The unit tests run every benchmark at six points of its
+/// range on the mock, natively and unoptimised, so they stop at fewer.
+#[cfg(not(test))]
+pub const MAX_OTHER_DEALS: u32 = 100_000;
+#[cfg(test)]
+pub const MAX_OTHER_DEALS: u32 = 1_000;
+
+/// A deal due at block `at` and the `d` other live deals of a scale benchmark.
+struct Crowd<T: Config> {
+	/// The block at which only the measured deal is due.
+	at: BlockNumberFor<T>,
+	/// The other deals: clones of this record, but for `due`.
+	template: Deal<T>,
+	/// The id of the first of them; they take the next `d` ids.
+	first: DealId,
+	/// Blocks after `at` their deadlines are spread over, round robin.
+	span: u32,
+}
+
+impl<T: Config> Crowd<T> {
+	/// The block other deal number `i` is due at: one of the `span` blocks after `at`.
+	fn due(&self, i: u32) -> BlockNumberFor<T> {
+		self.at.saturating_add((1 + i % self.span).into())
+	}
+
+	/// Write `d` live active deals straight into the pallet's maps, as creation, selection
+	/// and confirmation would leave them (`Deals`, `Due`, `DealsByOwner`, `ProviderShards`),
+	/// without their escrow and capacity in the providers pallet, which the hook does not
+	/// read. Each is a two-shard deal in its first period, with ids following the measured
+	/// deal's and deadlines spread over the period after block `at`, so that none is due at
+	/// `at`.
+	fn new(d: u32, at: BlockNumberFor<T>, providers: &[T::AccountId]) -> Self {
+		let owner: T::AccountId = account("crowd", 0, 0);
+		let price: BalanceOf<T> = 1_000u32.into();
+		let periods = 10;
+		let repair_reserve = T::RepairBounty::get();
+		let escrow = Pallet::<T>::storage_cost(price, 2, periods)
+			.expect("no overflow")
+			.saturating_add(repair_reserve);
+		let shards = providers[..2]
+			.iter()
+			.enumerate()
+			.map(|(number, provider)| Shard {
+				root: blake2_256(&(b"crowd", number as u8).encode()),
+				provider: Some(provider.clone()),
+				state: ShardState::Stored { from_period: 0, proven: None },
+				missed: 0,
+			})
+			.collect::<Vec<_>>();
+		let template = Deal::<T> {
+			owner: owner.clone(),
+			file_root: blake2_256(b"crowd"),
+			data_shards: 1,
+			parity_shards: 1,
+			shard_size: 1 << 20,
+			price,
+			periods,
+			period: 0,
+			escrow,
+			repair_reserve,
+			status: DealStatus::Active,
+			due: at,
+			period_start: System::<T>::block_number(),
+			seed: blake2_256(b"crowd seed"),
+			shards: BoundedVec::try_from(shards).expect("MaxShards is at least 2"),
+		};
+		let span = UniqueSaturatedInto::<u32>::unique_saturated_into(T::ProofPeriod::get());
+		let crowd = Self { at, template, first: NextDealId::<T>::get(), span: span.max(1) };
+		let mut deal = crowd.template.clone();
+		for i in 0..d {
+			let id = crowd.first + DealId::from(i);
+			deal.due = crowd.due(i);
+			Deals::<T>::insert(id, &deal);
+			Due::<T>::insert(deal.due, id, ());
+			DealsByOwner::<T>::insert(&owner, id, ());
+			for (number, provider) in providers[..2].iter().enumerate() {
+				ProviderShards::<T>::insert(provider, (id, number as u8), ());
+			}
+		}
+		NextDealId::<T>::put(crowd.first + DealId::from(d));
+		crowd
+	}
+
+	/// Whether all `d` other deals are still as they were written, each in its bucket.
+	fn untouched(&self, d: u32) -> bool {
+		let mut expected = self.template.clone();
+		(0..d).all(|i| {
+			let id = self.first + DealId::from(i);
+			expected.due = self.due(i);
+			Deals::<T>::get(id).as_ref() == Some(&expected)
+				&& Due::<T>::contains_key(expected.due, id)
+		}) && Due::<T>::iter().count() == d as usize + 1
+	}
 }
 
 #[benchmarks]
@@ -290,6 +386,85 @@ mod benchmarks {
 			.shards
 			.iter()
 			.all(|shard| !matches!(shard.state, ShardState::Stored { .. })));
+	}
+
+	/// The per-block cost does not depend on the number of deals: `on_initialize` of a block
+	/// at which one deal's period ends, honestly (every one of its shards proven, so the
+	/// step is the settlement and the next period's challenge seed), among `d` other live
+	/// deals due at the blocks of the next period. Compared with the hook's charge
+	/// (`on_initialize_base` + `end_period`, which is the dishonest worst case) only by the
+	/// docs; the hook does not use this weight.
+	#[benchmark]
+	fn deadline_among_deals(d: Linear<10, { MAX_OTHER_DEALS }>) {
+		let s = T::MaxShards::get()
+			.min(u32::from(T::MaxDataShards::get()) + u32::from(T::MaxParityShards::get()));
+		let provider_set = providers::<T>(s, 1 << 30);
+		let owner = owner::<T>();
+		let id = active_deal::<T>(&owner, &provider_set);
+		let mut deal = Deals::<T>::get(id).expect("deal");
+		// Made-up shards of `MaxShardSize` (see `forged_shard`), each proven by its provider
+		// through the call's own code.
+		deal.shard_size = T::MaxShardSize::get();
+		let mut proofs = Vec::new();
+		for number in 0..s as u8 {
+			let (root, mut proof) = forged_shard::<T>(&deal, number);
+			deal.shards[usize::from(number)].root = root;
+			proof.deal = id;
+			proofs.push(proof);
+		}
+		Deals::<T>::insert(id, &deal);
+		for (proof, provider) in proofs.iter().zip(&provider_set) {
+			Pallet::<T>::do_submit_proofs(provider.clone(), core::slice::from_ref(proof))
+				.expect("proof accepted");
+		}
+		let before = Deals::<T>::get(id).expect("deal");
+		let at = before.due;
+		let crowd = Crowd::<T>::new(d, at, &provider_set);
+		System::<T>::set_block_number(at);
+		DueCursor::<T>::put(at);
+
+		#[block]
+		{
+			Pallet::<T>::on_initialize(at);
+		}
+
+		let after = Deals::<T>::get(id).expect("deal");
+		assert_eq!(after.period, 1);
+		assert_eq!(after.due, at.saturating_add(T::ProofPeriod::get()));
+		assert_eq!(after.escrow, before.escrow, "nothing refunded: every shard was proven");
+		assert!(after.shards.iter().all(|shard| shard.missed == 0
+			&& matches!(shard.state, ShardState::Stored { proven: Some(0), .. })));
+		assert!(Due::<T>::contains_key(after.due, id));
+		assert_eq!(DueCursor::<T>::get(), at.saturating_add(1u32.into()));
+		assert!(crowd.untouched(d));
+	}
+
+	/// The same with a selection due: `on_initialize` of the block at which a deal of
+	/// `MaxShards` shards draws its providers, among `d` other live deals due later.
+	#[benchmark]
+	fn selection_among_deals(d: Linear<10, { MAX_OTHER_DEALS }>) {
+		let s = T::MaxShards::get()
+			.min(u32::from(T::MaxDataShards::get()) + u32::from(T::MaxParityShards::get()));
+		let provider_set = providers::<T>(s, 1 << 30);
+		let owner = owner::<T>();
+		let (k, m) = split::<T>(s);
+		let id = Pallet::<T>::do_create_deal(owner, manifest(k, m, 1 << 20), 10, 1_000u32.into())
+			.expect("deal created");
+		let at = Deals::<T>::get(id).expect("deal").due;
+		let crowd = Crowd::<T>::new(d, at, &provider_set);
+		System::<T>::set_block_number(at);
+		DueCursor::<T>::put(at);
+
+		#[block]
+		{
+			Pallet::<T>::on_initialize(at);
+		}
+
+		let deal = Deals::<T>::get(id).expect("deal");
+		assert_eq!(deal.status, DealStatus::Uploading { round: 0 });
+		assert!(deal.shards.iter().all(|shard| shard.provider.is_some()));
+		assert_eq!(DueCursor::<T>::get(), at.saturating_add(1u32.into()));
+		assert!(crowd.untouched(d));
 	}
 
 	impl_benchmark_test_suite!(

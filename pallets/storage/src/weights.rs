@@ -26,6 +26,14 @@ pub trait WeightInfo {
 	/// The end of a period of a deal with `s` shards, every shard missed and lost, without
 	/// the registry's `select` of the replacements.
 	fn end_period(s: u32) -> Weight;
+	/// `on_initialize` of a block at which one deal's period ends with every shard proven,
+	/// among `d` other live deals due at other blocks. Measured to show that the per-block
+	/// cost does not grow with the number of deals; the hook charges `on_initialize_base`
+	/// and `end_period` instead.
+	fn deadline_among_deals(d: u32) -> Weight;
+	/// `on_initialize` of a block at which one deal of `MaxShards` shards draws its
+	/// providers, among `d` other live deals due at other blocks; as `deadline_among_deals`.
+	fn selection_among_deals(d: u32) -> Weight;
 }
 
 impl WeightInfo for () {
@@ -93,5 +101,13 @@ impl WeightInfo for () {
 					.saturating_add(ParityDbWeight::get().writes(10))
 					.saturating_mul(s.into()),
 			)
+	}
+	fn deadline_among_deals(_d: u32) -> Weight {
+		Weight::from_parts(30_000_000, 8_000)
+			.saturating_add(ParityDbWeight::get().reads(5))
+			.saturating_add(ParityDbWeight::get().writes(4))
+	}
+	fn selection_among_deals(_d: u32) -> Weight {
+		Self::on_initialize_base().saturating_add(Self::select_providers(24))
 	}
 }

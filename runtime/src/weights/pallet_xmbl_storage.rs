@@ -233,4 +233,56 @@ impl<T: frame_system::Config> pallet_xmbl_storage::WeightInfo for WeightInfo<T> 
 			.saturating_add(T::DbWeight::get().writes((6_u64).saturating_mul(s.into())))
 			.saturating_add(Weight::from_parts(0, 5450).saturating_mul(s.into()))
 	}
+	// `deadline_among_deals` and `selection_among_deals` were generated on 2026-11-27 by the
+	// command above with `--extrinsic deadline_among_deals` (then `selection_among_deals`)
+	// `--steps 2 --repeat 5` instead, so that only d = 10 and d = 100,000 are measured; see
+	// docs/storage.md, "Weights". The runtime's hook does not charge them.
+	/// Storage: `Storage::DueCursor` (r:1 w:1)
+	/// Proof: `Storage::DueCursor` (`max_values`: Some(1), `max_size`: Some(4), added: 499, mode: `MaxEncodedLen`)
+	/// Storage: `Storage::Due` (r:2 w:2)
+	/// Proof: `Storage::Due` (`max_values`: None, `max_size`: Some(28), added: 2503, mode: `MaxEncodedLen`)
+	/// Storage: `Storage::Deals` (r:1 w:1)
+	/// Proof: `Storage::Deals` (`max_values`: None, `max_size`: Some(2013), added: 4488, mode: `MaxEncodedLen`)
+	/// Storage: `System::ParentHash` (r:1 w:0)
+	/// Proof: `System::ParentHash` (`max_values`: Some(1), `max_size`: Some(32), added: 527, mode: `MaxEncodedLen`)
+	/// The range of component `d` is `[10, 100000]`.
+	fn deadline_among_deals(d: u32, ) -> Weight {
+		// Proof Size summary in bytes:
+		//  Measured:  `2775`
+		//  Estimated: `5996`
+		// Minimum execution time: 990_659_000 picoseconds.
+		Weight::from_parts(1_216_733_333, 0)
+			.saturating_add(Weight::from_parts(0, 5996))
+			// Standard Error: 1_811
+			.saturating_add(Weight::from_parts(4_866, 0).saturating_mul(d.into()))
+			.saturating_add(T::DbWeight::get().reads(5))
+			.saturating_add(T::DbWeight::get().writes(4))
+	}
+	/// Storage: `Storage::DueCursor` (r:1 w:1)
+	/// Proof: `Storage::DueCursor` (`max_values`: Some(1), `max_size`: Some(4), added: 499, mode: `MaxEncodedLen`)
+	/// Storage: `Storage::Due` (r:2 w:2)
+	/// Proof: `Storage::Due` (`max_values`: None, `max_size`: Some(28), added: 2503, mode: `MaxEncodedLen`)
+	/// Storage: `Storage::Deals` (r:1 w:1)
+	/// Proof: `Storage::Deals` (`max_values`: None, `max_size`: Some(2013), added: 4488, mode: `MaxEncodedLen`)
+	/// Storage: `System::ParentHash` (r:1 w:0)
+	/// Proof: `System::ParentHash` (`max_values`: Some(1), `max_size`: Some(32), added: 527, mode: `MaxEncodedLen`)
+	/// Storage: `Providers::RoleCount` (r:1 w:0)
+	/// Proof: `Providers::RoleCount` (`max_values`: None, `max_size`: Some(13), added: 2488, mode: `MaxEncodedLen`)
+	/// Storage: `Providers::RoleIndex` (r:24 w:0)
+	/// Proof: `Providers::RoleIndex` (`max_values`: None, `max_size`: Some(53), added: 2528, mode: `MaxEncodedLen`)
+	/// Storage: `Providers::Providers` (r:24 w:24)
+	/// Proof: `Providers::Providers` (`max_values`: None, `max_size`: Some(250), added: 2725, mode: `MaxEncodedLen`)
+	/// Storage: `Storage::ProviderShards` (r:0 w:24)
+	/// Proof: `Storage::ProviderShards` (`max_values`: None, `max_size`: Some(65), added: 2540, mode: `MaxEncodedLen`)
+	/// The range of component `d` is `[10, 100000]`.
+	fn selection_among_deals(_d: u32, ) -> Weight {
+		// Proof Size summary in bytes:
+		//  Measured:  `6900`
+		//  Estimated: `66390`
+		// Minimum execution time: 14_578_146_000 picoseconds.
+		Weight::from_parts(23_394_158_339, 0)
+			.saturating_add(Weight::from_parts(0, 66390))
+			.saturating_add(T::DbWeight::get().reads(54))
+			.saturating_add(T::DbWeight::get().writes(52))
+	}
 }

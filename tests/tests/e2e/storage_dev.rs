@@ -5,50 +5,11 @@
 //! and refuses a signer who does not own the deal; `cancel` releases the escrow and the shard
 //! files leave the disks.
 
-use serde_json::Value;
-use std::{path::Path, time::Duration};
-use xmbl_e2e::{xmbl, Node, NodeConfig};
+use std::time::Duration;
+use xmbl_e2e::{planck, random_bytes, shard_files, xmbl, Node, NodeConfig};
 
 /// The file's owner: a funded dev account that is not a provider.
 const OWNER: &str = "//Ferdie";
-
-/// Deterministic bytes that no encoder can compress or guess (xorshift64*).
-fn random_bytes(len: usize, mut state: u64) -> Vec<u8> {
-	let mut bytes = Vec::with_capacity(len + 8);
-	while bytes.len() < len {
-		state ^= state >> 12;
-		state ^= state << 25;
-		state ^= state >> 27;
-		bytes.extend_from_slice(&state.wrapping_mul(0x2545_f491_4f6c_dd1d).to_le_bytes());
-	}
-	bytes.truncate(len);
-	bytes
-}
-
-/// Planck from a decimal XMBL amount as the client prints it.
-fn planck(amount: &Value) -> u128 {
-	let text = amount.as_str().expect("an amount string");
-	let (whole, fraction) = text.split_once('.').unwrap_or((text, ""));
-	whole.parse::<u128>().unwrap() * 10u128.pow(12)
-		+ format!("{fraction:0<12}").parse::<u128>().unwrap()
-}
-
-/// The shard files in every provider store under the node's base path.
-fn shard_files(base_path: &Path) -> Vec<String> {
-	let mut files = Vec::new();
-	let Ok(providers) = std::fs::read_dir(base_path.join("shards")) else { return files };
-	for provider in providers.flatten() {
-		let Ok(entries) = std::fs::read_dir(provider.path().join("store")) else { continue };
-		files.extend(
-			entries
-				.flatten()
-				.map(|entry| entry.file_name().to_string_lossy().into_owned())
-				.filter(|name| name.ends_with(".shard")),
-		);
-	}
-	files.sort();
-	files
-}
 
 #[test]
 fn put_prove_get_and_cancel_on_one_dev_node() {

@@ -9,11 +9,12 @@
 //! of the killed providers once they come back.
 
 use serde_json::Value;
-use std::{collections::BTreeMap, path::Path, time::Duration};
-use xmbl_e2e::{free_port_range, xmbl, Node, NodeConfig};
+use std::{collections::BTreeMap, time::Duration};
+use xmbl_e2e::{
+	free_port_range, planck, random_bytes, register_storage_provider, shard_files,
+	unbond_dev_genesis_providers, xmbl, Node, NodeConfig, UNIT,
+};
 
-/// The dev chain's genesis providers: nobody serves them here, so they leave first.
-const GENESIS_PROVIDERS: [&str; 5] = ["//Alice", "//Bob", "//Charlie", "//Dave", "//Eve"];
 /// The providers of the five provider nodes.
 const PROVIDERS: [&str; 5] =
 	["//Ferdie", "//Alice//stash", "//Bob//stash", "//Charlie//stash", "//Dave//stash"];
@@ -22,59 +23,6 @@ const SPARES: [&str; 2] = ["//Eve//stash", "//Ferdie//stash"];
 /// Who stores the file: a fresh account (every dev account is a provider here), funded by
 /// Alice, so that what is held on it is the deal's escrow alone.
 const OWNER: &str = "//StorageOwner";
-/// One XMBL in planck.
-const UNIT: u128 = 1_000_000_000_000;
-
-fn random_bytes(len: usize, mut state: u64) -> Vec<u8> {
-	let mut bytes = Vec::with_capacity(len + 8);
-	while bytes.len() < len {
-		state ^= state >> 12;
-		state ^= state << 25;
-		state ^= state >> 27;
-		bytes.extend_from_slice(&state.wrapping_mul(0x2545_f491_4f6c_dd1d).to_le_bytes());
-	}
-	bytes.truncate(len);
-	bytes
-}
-
-fn planck(amount: &Value) -> u128 {
-	let text = amount.as_str().expect("an amount string");
-	let (whole, fraction) = text.split_once('.').unwrap_or((text, ""));
-	whole.parse::<u128>().unwrap() * UNIT + format!("{fraction:0<12}").parse::<u128>().unwrap()
-}
-
-fn shard_files(base_path: &Path) -> usize {
-	let Ok(providers) = std::fs::read_dir(base_path.join("shards")) else { return 0 };
-	providers
-		.flatten()
-		.filter_map(|provider| std::fs::read_dir(provider.path().join("store")).ok())
-		.flat_map(|entries| entries.flatten())
-		.filter(|entry| entry.file_name().to_string_lossy().ends_with(".shard"))
-		.count()
-}
-
-/// Register `suri` as a storage provider reached at `port` on loopback.
-fn register(validator: &Node, suri: &str, port: u16) {
-	xmbl(
-		validator,
-		suri,
-		&[
-			"--wait",
-			"in-block",
-			"provider",
-			"register",
-			"--roles",
-			"storage",
-			"--stake",
-			"250",
-			"--bytes",
-			"1073741824",
-			"--endpoint",
-			&format!("http://127.0.0.1:{port}"),
-		],
-	)
-	.unwrap_or_else(|failure| panic!("register {suri}: {failure:?}"));
-}
 
 #[test]
 fn shards_survive_restarts_and_lost_providers_and_leave_with_the_deal() {
@@ -94,9 +42,8 @@ fn shards_survive_restarts_and_lost_providers_and_leave_with_the_deal() {
 	);
 	validator
 		.wait_until("block 1", Duration::from_secs(120), |n| n.best_number().is_ok_and(|b| b >= 1));
-	for genesis in GENESIS_PROVIDERS {
-		xmbl(&validator, genesis, &["--wait", "in-block", "provider", "unbond"]).unwrap();
-	}
+	// The dev chain's genesis providers: nobody serves them here, so they leave first.
+	unbond_dev_genesis_providers(&validator);
 	xmbl(&validator, "//Alice", &["--wait", "in-block", "transfer", OWNER, "1000"]).unwrap();
 
 	let bootnode = validator.multiaddr();
@@ -121,7 +68,7 @@ fn shards_survive_restarts_and_lost_providers_and_leave_with_the_deal() {
 					],
 				},
 			);
-			register(&validator, suri, port);
+			register_storage_provider(&validator, suri, port);
 			let account = xmbl(&validator, suri, &["balance"]).unwrap()["account"]
 				.as_str()
 				.unwrap()
@@ -184,7 +131,7 @@ fn shards_survive_restarts_and_lost_providers_and_leave_with_the_deal() {
 
 	// The spares join; a provider restarts and proves the next period from its disk.
 	for (index, spare) in SPARES.iter().enumerate() {
-		register(&validator, spare, spare_port + index as u16);
+		register_storage_provider(&validator, spare, spare_port + index as u16);
 	}
 	let restarted = &nodes[0].2.clone();
 	let proven = shard_of(&deal(&validator), restarted)["last_proven"].as_u64().unwrap();
@@ -263,7 +210,7 @@ fn shards_survive_restarts_and_lost_providers_and_leave_with_the_deal() {
 	}
 	for node in nodes.iter().map(|(node, _, _)| node).chain([&validator]) {
 		node.wait_until("its shard files deleted", Duration::from_secs(90), |n| {
-			shard_files(n.base_path()) == 0
+			shard_files(n.base_path()).is_empty()
 		});
 	}
 }

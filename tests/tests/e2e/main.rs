@@ -1,0 +1,14 @@
+//! Every end-to-end test in one binary, so that the test harness runs them side by side:
+//! most of their time is spent waiting for blocks, and each starts its own nodes on ports
+//! of their own (`xmbl_e2e::free_port_range`, `--rpc-port 0`). Only `storage_dev` uses the
+//! dev chain's fixed provider ports 30400-30404, which no other test binds.
+
+mod bad_input;
+mod chain_spec;
+mod client_transactions;
+mod provider_cli;
+mod storage_bad_input;
+mod storage_dev;
+mod storage_keystore;
+mod storage_network;
+mod three_validators;
