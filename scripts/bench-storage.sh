@@ -35,6 +35,7 @@ export XMBL_URL="$url" XMBL_SURI=//Ferdie
 until "$xmbl" balance >/dev/null 2>&1; do sleep 1; done
 
 head -c "$((size_mib << 20))" /dev/urandom >"$dir/file"
+load_before="$(cut -d' ' -f1-3 /proc/loadavg)"
 
 # Runs a command with stdout to $dir/out.json; sets `seconds` and `peak_kib` (VmHWM, polled).
 measure() {
@@ -53,11 +54,16 @@ measure() {
 	peak_kib="$hwm"
 }
 field() { node -e "console.log(JSON.parse(require('fs').readFileSync('$dir/out.json'))$1)"; }
+json_field() { node -e "console.log(JSON.stringify(JSON.parse(require('fs').readFileSync('$dir/out.json'))$1))"; }
 mbs() { awk "BEGIN {printf \"%.1f\", $size_mib * 1.048576 / $1}"; }
 
 measure "$xmbl" put "$dir/file"
 put_seconds="$seconds" put_kib="$peak_kib"
 deal="$(field .deal)"
+# put's own phase times: encode, create_deal (until finalized), upload (selection,
+# transfer and confirmations), total.
+put_phases="$(json_field .seconds)"
+put_upload_seconds="$(field .seconds.upload)"
 node_kib="$(awk '/^VmHWM/ {print $2}' "/proc/$node_pid/status")"
 measure "$xmbl" get "$deal" -o "$dir/back"
 get_seconds="$seconds" get_kib="$peak_kib"
@@ -81,9 +87,11 @@ used="$(field '.shards_used.join(",")')"
 
 cat <<EOF
 {"file_mib": $size_mib, "k": 3, "m": 2,
- "put": {"seconds": $put_seconds, "mb_per_s": $(mbs "$put_seconds"), "client_peak_rss_mib": $((put_kib / 1024))},
+ "put": {"seconds": $put_seconds, "mb_per_s": $(mbs "$put_seconds"), "client_peak_rss_mib": $((put_kib / 1024)),
+  "phases_seconds": $put_phases, "upload_phase_mb_per_s": $(mbs "$put_upload_seconds")},
  "get": {"seconds": $get_seconds, "mb_per_s": $(mbs "$get_seconds"), "client_peak_rss_mib": $((get_kib / 1024))},
  "get_2_down": {"seconds": $down_seconds, "mb_per_s": $(mbs "$down_seconds"), "shards_used": "$used", "client_peak_rss_mib": $((down_kib / 1024))},
  "node_peak_rss_mib_after_put": $((node_kib / 1024)),
+ "load_average_before": "$load_before",
  "machine": "$(nproc) cores, $(sed -n 's/^model name\t: //p' /proc/cpuinfo | head -1)", "build": "debug (scripts' default)"}
 EOF

@@ -6,5 +6,6 @@ export XMBL_NODE="${XMBL_NODE:-$CARGO_TARGET_DIR/debug/xmbl-node}"
 # Every script builds with this one command: the same packages and targets give the
 # same feature set, so switching between scripts never recompiles shared crates.
 build_workspace() {
-	cargo build --locked --workspace --bins --tests
+	# `--test e2e`: the end-to-end binary is `test = false`, so `--tests` leaves it out.
+	cargo build --locked --workspace --bins --tests --test e2e
 }
