@@ -257,8 +257,10 @@ pub enum ShardTask<BlockNumber> {
 	Receive { repair: bool, until: BlockNumber },
 	/// Prove `leaves` of the shard for the deal's period `period` before block `deadline`.
 	Prove { period: u32, leaves: Vec<u64>, deadline: BlockNumber },
-	/// Keep the shard; nothing is due before the deal's next period starts at `next_period`.
-	Keep { next_period: BlockNumber },
+	/// Keep the shard; nothing is due for it before block `until`: the end of the deal's
+	/// current period, or, while other shards of the deal are still uploading, the end of the
+	/// upload window (the first period starts when the last shard is confirmed).
+	Keep { until: BlockNumber },
 }
 
 polkadot_sdk::sp_api::decl_runtime_apis! {

@@ -201,3 +201,30 @@ fn without_an_author_everything_goes_to_the_treasury() {
 		assert_eq!(issuance_after, issuance, "nothing burned");
 	});
 }
+
+/// The storage market's per-block budget as configured: one worst-case step always fits, and
+/// while every period ends honestly all `MaxDealsPerBlock` steps of the largest deals fit too.
+#[test]
+fn the_storage_schedule_holds_a_worst_step_or_every_honest_one() {
+	use pallet_xmbl_storage::{weights::WeightInfo as _, Config};
+	use polkadot_sdk::frame_support::{traits::Get, weights::Weight};
+	type Storage = pallet_xmbl_storage::Pallet<crate::Runtime>;
+	let limit = <crate::Runtime as Config>::MaxScheduleWeight::get();
+	let base = <crate::Runtime as Config>::WeightInfo::on_initialize_base();
+	let shards: u32 = <crate::Runtime as Config>::MaxShards::get();
+	let steps: u32 = <crate::Runtime as Config>::MaxDealsPerBlock::get();
+	let worst = Storage::worst_step_weight(shards);
+	let honest = Storage::honest_deadline_weight();
+	let ms = |weight: Weight| weight.ref_time() as f64 / 1e9;
+	println!(
+		"limit {:.1} ms, base {:.1} ms, worst step of {shards} shards {:.1} ms, honest deadline {:.1} ms",
+		ms(limit),
+		ms(base),
+		ms(worst),
+		ms(honest)
+	);
+	assert!(base.saturating_add(worst).all_lte(limit));
+	// Before each step its worst case must still fit, after `steps - 1` honest ones.
+	let before_last = base.saturating_add(honest.saturating_mul(u64::from(steps - 1)));
+	assert!(before_last.saturating_add(worst).all_lte(limit), "{steps} honest steps do not fit");
+}

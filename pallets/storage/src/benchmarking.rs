@@ -391,9 +391,8 @@ mod benchmarks {
 	/// The per-block cost does not depend on the number of deals: `on_initialize` of a block
 	/// at which one deal's period ends, honestly (every one of its shards proven, so the
 	/// step is the settlement and the next period's challenge seed), among `d` other live
-	/// deals due at the blocks of the next period. Compared with the hook's charge
-	/// (`on_initialize_base` + `end_period`, which is the dishonest worst case) only by the
-	/// docs; the hook does not use this weight.
+	/// deals due at the blocks of the next period. The hook charges an honest period end
+	/// this weight at `HONEST_DEADLINE_CHARGED_AT_DEALS` (any other step its worst case).
 	#[benchmark]
 	fn deadline_among_deals(d: Linear<10, { MAX_OTHER_DEALS }>) {
 		let s = T::MaxShards::get()

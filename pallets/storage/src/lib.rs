@@ -30,7 +30,7 @@
 //!
 //! Per-block work does not grow with the number of deals: deals are scheduled by the block
 //! of their next step ([`Due`]) and `on_initialize` takes at most `MaxDealsPerBlock` of
-//! them, carrying the rest over to the next block.
+//! them, within `MaxScheduleWeight`, carrying the rest over to the next block.
 
 #![cfg_attr(not(feature = "std"), no_std)]
 
@@ -158,6 +158,14 @@ pub mod pallet {
 		/// wait for the next block.
 		#[pallet::constant]
 		type MaxDealsPerBlock: Get<u32>;
+
+		/// The most weight `on_initialize` spends on scheduled steps in one block. A step
+		/// starts only while its worst case still fits, and is charged what it did: an honest
+		/// period end (every shard proven) costs a small part of its worst case (every shard
+		/// lost and drawn anew), so many honest deadlines fit where few dishonest ones would.
+		/// Must hold the base and one worst-case step (checked by `integrity_test`).
+		#[pallet::constant]
+		type MaxScheduleWeight: Get<Weight>;
 
 		/// The most shards one `confirm_shards` or `submit_proofs` call may carry.
 		#[pallet::constant]
@@ -346,6 +354,12 @@ pub mod pallet {
 			assert!(T::UploadWindow::get() <= T::ProofPeriod::get());
 			assert!(T::MaxUploadRounds::get() >= 1 && T::MaxMissedPeriods::get() >= 1);
 			assert!(T::MaxDealsPerBlock::get() >= 1 && T::MaxBatch::get() >= 1);
+			assert!(
+				T::WeightInfo::on_initialize_base()
+					.saturating_add(Self::worst_step_weight(T::MaxShards::get()))
+					.all_lte(T::MaxScheduleWeight::get()),
+				"MaxScheduleWeight must hold on_initialize's base and one worst-case step"
+			);
 			// A provider's last shard can be lost at a deadline `MaxMissedPeriods` periods
 			// after its last proof; slashes for it land then. Unbonding starts only without
 			// live assignments, but must outlast the longest fault window anyway, so a

@@ -85,7 +85,7 @@ impl<T: Config> Pallet<T> {
 						deadline: deal.due,
 					}
 				},
-				ShardState::Stored { .. } => ShardTask::Keep { next_period: deal.due },
+				ShardState::Stored { .. } => ShardTask::Keep { until: deal.due },
 				ShardState::Unassigned => continue,
 			};
 			duties.push(ShardDuty {

@@ -2,7 +2,11 @@
 //! end of a deal, and the per-block budget of `on_initialize`.
 
 use super::*;
-use polkadot_sdk::frame_support::{assert_ok, weights::Weight};
+use polkadot_sdk::frame_support::{
+	assert_ok,
+	traits::Get,
+	weights::{RuntimeDbWeight, Weight},
+};
 
 /// Advance to block `n`, running `on_initialize` of every block on the way; the storage
 /// pallet's weight of block `n`.
@@ -463,6 +467,51 @@ fn at_most_max_deals_per_block_run_and_the_rest_carry_over() {
 		assert_eq!(starts, vec![(15, 25), (15, 25), (16, 26), (16, 26), (17, 27)]);
 		// A block with nothing due costs the base weight only.
 		assert_eq!(run_block(18), base);
+	});
+}
+
+#[test]
+fn honest_deadlines_are_charged_less_so_more_of_them_fit_in_the_weight_limit() {
+	ExtBuilder::default().build_and_execute(|| {
+		let files: Vec<StoredFile> = (0..3).map(test_file).collect();
+		let ids: Vec<DealId> =
+			files.iter().map(|file| create(OWNER, file, PERIODS, PRICE)).collect();
+		run_to_block(3);
+		ids.iter().for_each(|id| confirm_pending(*id));
+		let due = deal(ids[0]).due;
+		assert!(ids
+			.iter()
+			.all(|id| deal(*id).due == due && deal(*id).status == DealStatus::Active));
+		let base = <Test as Config>::WeightInfo::on_initialize_base();
+		let honest = Storage::honest_deadline_weight();
+		let worst = Storage::deadline_weight(SHARDS);
+		assert!(honest.saturating_mul(3).all_lt(worst), "the test needs a cheap honest step");
+		// Room for the base, one worst case and two honest steps.
+		MaxScheduleWeight::set(base.saturating_add(worst).saturating_add(honest.saturating_mul(2)));
+
+		// Every shard proven: after each honest step the worst case of the next still fits,
+		// so all three run in one block, each charged as honest.
+		for (id, file) in ids.iter().zip(&files) {
+			prove(*id, file, 0..SHARDS as u8);
+		}
+		assert_eq!(run_block(due), base.saturating_add(honest.saturating_mul(3)));
+		assert!(ids.iter().all(|id| deal(*id).period == 1 && deal(*id).due == due + PERIOD));
+		assert_eq!(DueCursor::<Test>::get(), due + 1);
+
+		// Nothing proven: each step is charged its worst case, after which the next one's does
+		// not fit; it stays due (its read charged) and runs in the next block.
+		let read =
+			<<Test as frame_system::Config>::DbWeight as Get<RuntimeDbWeight>>::get().reads(1);
+		let next = due + PERIOD;
+		for (offset, ran) in [(0, 1), (1, 2)] {
+			assert_eq!(run_block(next + offset), base.saturating_add(worst).saturating_add(read));
+			assert_eq!(ids.iter().filter(|id| deal(**id).period == 2).count(), ran);
+			assert_eq!(DueCursor::<Test>::get(), next);
+		}
+		assert_eq!(run_block(next + 2), base.saturating_add(worst));
+		assert!(ids.iter().all(|id| deal(*id).period == 2));
+		assert_eq!(run_block(next + 3), base);
+		assert_eq!(DueCursor::<Test>::get(), next + 4);
 	});
 }
 

@@ -36,7 +36,7 @@ fn duties_follow_a_deal_through_its_life() {
 		// Confirmed while others are still uploading: keep it; nothing is due before the deal's
 		// next scheduled step, the end of the upload window.
 		assert_ok!(confirm(providers[0], &[(id, 0)]));
-		assert_eq!(duties(providers[0]), vec![duty(0, ShardTask::Keep { next_period: 8 })]);
+		assert_eq!(duties(providers[0]), vec![duty(0, ShardTask::Keep { until: 8 })]);
 
 		// Active from block 4: prove the period's challenged leaves before block 14.
 		run_to_block(4);
@@ -60,7 +60,7 @@ fn duties_follow_a_deal_through_its_life() {
 		);
 		// The leaves reported are the ones a proof must carry.
 		assert_ok!(submit(providers[0], vec![proof_of(id, 0, 0, &file.shards[0], &leaves_0)]));
-		assert_eq!(duties(providers[0]), vec![duty(0, ShardTask::Keep { next_period: 14 })]);
+		assert_eq!(duties(providers[0]), vec![duty(0, ShardTask::Keep { until: 14 })]);
 		// Everyone but shard 1's provider proves period 0.
 		prove(id, &file, 2..6);
 
@@ -89,7 +89,7 @@ fn duties_follow_a_deal_through_its_life() {
 		run_to_block(25);
 		assert_ok!(confirm(repairer, &[(id, 1)]));
 		// Confirmed during period 2: it proves from period 3, which starts at block 34.
-		assert_eq!(duties(repairer), vec![duty(1, ShardTask::Keep { next_period: 34 })]);
+		assert_eq!(duties(repairer), vec![duty(1, ShardTask::Keep { until: 34 })]);
 		prove(id, &file, [0, 2, 3, 4, 5]);
 		run_to_block(34);
 		let seed = deal(id).seed;

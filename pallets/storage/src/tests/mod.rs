@@ -18,6 +18,7 @@ use polkadot_sdk::frame_support::{
 	dispatch::DispatchResultWithPostInfo,
 	parameter_types,
 	traits::{ConstU32, ConstU64, ConstU8, Hooks, Randomness},
+	weights::Weight,
 	BoundedVec,
 };
 use polkadot_sdk::{
@@ -91,6 +92,8 @@ parameter_types! {
 	pub static RandomSalt: u64 = 0;
 	/// Per test: `ExtBuilder::max_deals_per_block` sets it.
 	pub static MaxDealsPerBlock: u32 = 16;
+	/// Per test, unbounded unless a test sets it.
+	pub static MaxScheduleWeight: Weight = Weight::MAX;
 	/// Per test: the `(block, subject)` of every draw of the mock randomness, in order.
 	pub static RandomDraws: Vec<(u64, Vec<u8>)> = Vec::new();
 }
@@ -142,6 +145,7 @@ impl pallet_xmbl_storage::Config for Test {
 	type MissedProofSlash = ConstU64<MISSED_SLASH>;
 	type RepairBounty = ConstU64<BOUNTY>;
 	type MaxDealsPerBlock = MaxDealsPerBlock;
+	type MaxScheduleWeight = MaxScheduleWeight;
 	type MaxBatch = ConstU32<16>;
 	type ProviderUnbondingPeriod = ConstU64<UNBONDING>;
 	type WeightInfo = ();
@@ -206,6 +210,7 @@ impl ExtBuilder {
 		RandomSalt::set(0);
 		RandomDraws::set(Vec::new());
 		MaxDealsPerBlock::set(self.max_deals_per_block);
+		MaxScheduleWeight::set(Weight::MAX);
 		let mut storage = frame_system::GenesisConfig::<Test>::default().build_storage().unwrap();
 		let mut balances: Vec<(AccountId, Balance)> =
 			(1..=20).map(|who| (who, ENDOWMENT)).collect();
