@@ -6,11 +6,13 @@
 # of the client and of the node. Prints one JSON object; docs/storage.md has the figures.
 #   scripts/bench-storage.sh [MiB]
 # The dev providers' ports (30400-30404) must be free: stop scripts/dev.sh first.
+# The debug binaries by default; XMBL_NODE and XMBL_CLIENT name others, such as release
+# builds (`cargo build --release -p xmbl-node -p xmbl-client`).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/env.sh
-build_workspace
-xmbl="$CARGO_TARGET_DIR/debug/xmbl"
+if [ -z "${XMBL_CLIENT:-}" ]; then build_workspace; fi
+xmbl="${XMBL_CLIENT:-$CARGO_TARGET_DIR/debug/xmbl}"
 size_mib="${1:-256}"
 dir="$(mktemp -d -t xmbl-bench-XXXX)"
 node_pid=""
@@ -93,5 +95,5 @@ cat <<EOF
  "get_2_down": {"seconds": $down_seconds, "mb_per_s": $(mbs "$down_seconds"), "shards_used": "$used", "client_peak_rss_mib": $((down_kib / 1024))},
  "node_peak_rss_mib_after_put": $((node_kib / 1024)),
  "load_average_before": "$load_before",
- "machine": "$(nproc) cores, $(sed -n 's/^model name\t: //p' /proc/cpuinfo | head -1)", "build": "debug (scripts' default)"}
+ "machine": "$(nproc) cores, $(sed -n 's/^model name\t: //p' /proc/cpuinfo | head -1)", "node": "$XMBL_NODE", "client": "$xmbl"}
 EOF
