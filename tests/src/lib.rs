@@ -158,6 +158,19 @@ pub struct NodeConfig {
 	pub extra_args: Vec<String>,
 }
 
+impl NodeConfig {
+	/// A validator of the dev chain (Alice) with the fixed network key `node_key`, so its
+	/// peer id does not change across restarts.
+	pub fn dev_validator(node_key: u64, extra_args: Vec<String>) -> Self {
+		NodeConfig {
+			chain: "dev".into(),
+			validator: Some("alice".into()),
+			node_key: Some(format!("{node_key:064x}")),
+			extra_args,
+		}
+	}
+}
+
 /// A running `xmbl-node` process. Dropping it kills the process.
 pub struct Node {
 	pub name: String,

@@ -16,15 +16,7 @@ fn dispatch_error(failure: Failure) -> String {
 
 #[test]
 fn a_provider_registers_shows_updates_unbonds_and_withdraws() {
-	let node = Node::start(
-		"dev",
-		NodeConfig {
-			chain: "dev".into(),
-			validator: Some("alice".into()),
-			node_key: Some(format!("{:064x}", 0xde7)),
-			extra_args: vec![],
-		},
-	);
+	let node = Node::start("dev", NodeConfig::dev_validator(0xde7, vec![]));
 	node.wait_until("block 1", Duration::from_secs(120), |n| n.best_number().is_ok_and(|b| b >= 1));
 
 	// The dev node's own account is a storage and compute provider from genesis.

@@ -205,15 +205,7 @@ fn bad_input_gets_one_clear_error_and_loses_nothing() {
 	for suri in PROVIDERS.iter().chain([&UNASSIGNED]) {
 		args.extend(["--provider".to_owned(), suri.to_string()]);
 	}
-	let mut node = Node::start(
-		"bad-input",
-		NodeConfig {
-			chain: "dev".into(),
-			validator: Some("alice".into()),
-			node_key: Some(format!("{:064x}", 0x5703)),
-			extra_args: args,
-		},
-	);
+	let mut node = Node::start("bad-input", NodeConfig::dev_validator(0x5703, args));
 	node.wait_until("block 1", Duration::from_secs(120), |n| n.best_number().is_ok_and(|b| b >= 1));
 
 	// Setup: the genesis providers leave; Alice funds A, B and the owner (one block);

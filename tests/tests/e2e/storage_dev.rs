@@ -15,13 +15,11 @@ const OWNER: &str = "//Ferdie";
 fn put_prove_get_and_cancel_on_one_dev_node() {
 	let node = Node::start(
 		"dev",
-		NodeConfig {
-			chain: "dev".into(),
-			validator: Some("alice".into()),
-			node_key: Some(format!("{:064x}", 0x5701)),
+		NodeConfig::dev_validator(
+			0x5701,
 			// The ports the dev chain's genesis providers registered.
-			extra_args: vec!["--storage-port".into(), "30400".into()],
-		},
+			vec!["--storage-port".into(), "30400".into()],
+		),
 	);
 	node.wait_until("block 1", Duration::from_secs(120), |n| n.best_number().is_ok_and(|b| b >= 1));
 

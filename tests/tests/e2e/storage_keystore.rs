@@ -14,12 +14,7 @@ fn a_provider_key_in_the_keystore_is_served() {
 	let port = free_port_range(1);
 	let node = Node::start_prepared(
 		"keystore",
-		NodeConfig {
-			chain: "dev".into(),
-			validator: Some("alice".into()),
-			node_key: Some(format!("{:064x}", 0x5703)),
-			extra_args: vec!["--storage-port".into(), port.to_string()],
-		},
+		NodeConfig::dev_validator(0x5703, vec!["--storage-port".into(), port.to_string()]),
 		|base_path| {
 			let inserted = run_node_command(&[
 				"key",

@@ -31,15 +31,7 @@ fn shards_survive_restarts_and_lost_providers_and_leave_with_the_deal() {
 	for spare in SPARES {
 		validator_args.extend(["--provider".to_owned(), spare.to_owned()]);
 	}
-	let validator = Node::start(
-		"validator",
-		NodeConfig {
-			chain: "dev".into(),
-			validator: Some("alice".into()),
-			node_key: Some(format!("{:064x}", 0x5702)),
-			extra_args: validator_args,
-		},
-	);
+	let validator = Node::start("validator", NodeConfig::dev_validator(0x5702, validator_args));
 	validator
 		.wait_until("block 1", Duration::from_secs(120), |n| n.best_number().is_ok_and(|b| b >= 1));
 	// The dev chain's genesis providers: nobody serves them here, so they leave first.
