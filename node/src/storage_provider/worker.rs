@@ -170,7 +170,8 @@ impl Worker {
 		}
 	}
 
-	/// Proofs of `duties` read from the store (leaves and their outboard path, no rehashing).
+	/// Proofs of `duties` read from the store (leaves, their outboard path and the 16 KiB
+	/// group of each leaf, rehashed).
 	async fn build_proofs(&self, duties: Vec<Duty>) -> Vec<Proof> {
 		if duties.is_empty() {
 			return Vec::new();

@@ -1,13 +1,16 @@
-//! Outboard build against raw BLAKE3, proof generation, proof size and verification on a
-//! 64 MiB shard, for the standard leaf size and its neighbours.
+//! Outboard build against raw BLAKE3 for several group sizes, proof generation, proof size and
+//! verification on a 64 MiB shard, for the standard leaf size and its neighbours.
 
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
 use rand::{rngs::StdRng, RngCore, SeedableRng};
 use std::{hint::black_box, time::Instant};
-use xmbl_merkle::{challenged_leaves_in, prove, verify_layout, Layout, OutboardBuilder, LEAF_LOG};
+use xmbl_merkle::{
+	challenged_leaves_in, prove, verify_layout, Layout, OutboardBuilder, GROUP_LOG, LEAF_LOG,
+};
 
 const SHARD_LEN: usize = 64 << 20;
 const LEAF_LOGS: [u8; 5] = [0, 2, 3, 4, 5];
+const GROUP_LOGS: [u8; 4] = [2, 3, 4, 5];
 
 fn shard() -> Vec<u8> {
 	let mut shard = vec![0u8; SHARD_LEN];
@@ -15,8 +18,8 @@ fn shard() -> Vec<u8> {
 	shard
 }
 
-fn build(shard: &[u8], leaf_log: u8) -> ([u8; 32], Vec<u8>) {
-	let mut builder = OutboardBuilder::with_leaf_log(leaf_log).unwrap();
+fn build(shard: &[u8], group_log: u8) -> ([u8; 32], Vec<u8>) {
+	let mut builder = OutboardBuilder::with_group_log(group_log).unwrap();
 	builder.update(shard);
 	let (root, nodes) = builder.finalize();
 	(*root.as_bytes(), nodes)
@@ -25,19 +28,19 @@ fn build(shard: &[u8], leaf_log: u8) -> ([u8; 32], Vec<u8>) {
 /// Raw BLAKE3 and outboard builds timed alternately, so that both see the same machine load;
 /// prints the median of the per-round throughput ratios.
 fn interleaved_ratio(shard: &[u8]) {
-	for leaf_log in LEAF_LOGS {
+	for group_log in GROUP_LOGS {
 		let mut ratios: Vec<f64> = (0..15)
 			.map(|_| {
 				let start = Instant::now();
 				black_box(blake3::hash(black_box(shard)));
 				let raw = start.elapsed().as_secs_f64();
 				let start = Instant::now();
-				black_box(build(black_box(shard), leaf_log));
+				black_box(build(black_box(shard), group_log));
 				raw / start.elapsed().as_secs_f64()
 			})
 			.collect();
 		ratios.sort_by(f64::total_cmp);
-		println!("leaf_log {leaf_log}: outboard build / raw blake3 throughput, median of 15 alternating rounds: {:.2}", ratios[7]);
+		println!("group_log {group_log}: outboard build / raw blake3 throughput, median of 15 alternating rounds: {:.2}", ratios[7]);
 	}
 }
 
@@ -47,21 +50,22 @@ fn benches(c: &mut Criterion) {
 	let mut group = c.benchmark_group("build_64MiB");
 	group.sample_size(10).throughput(Throughput::Bytes(SHARD_LEN as u64));
 	group.bench_function("blake3_hash", |b| b.iter(|| blake3::hash(black_box(&shard))));
-	for leaf_log in LEAF_LOGS {
+	for group_log in GROUP_LOGS {
 		group.bench_with_input(
-			BenchmarkId::new("outboard_leaf_log", leaf_log),
-			&leaf_log,
+			BenchmarkId::new("outboard_group_log", group_log),
+			&group_log,
 			|b, &g| b.iter(|| build(black_box(&shard), g)),
 		);
 	}
 	group.finish();
 
 	for leaf_log in LEAF_LOGS {
-		let layout = Layout::with_leaf_log(SHARD_LEN as u64, leaf_log).unwrap();
-		let (root, outboard) = build(&shard, leaf_log);
+		let group_log = leaf_log.max(GROUP_LOG);
+		let layout = Layout::with_logs(SHARD_LEN as u64, leaf_log, group_log).unwrap();
+		let (root, outboard) = build(&shard, group_log);
 		for count in [1u32, 8] {
 			let indices = challenged_leaves_in(&layout, &[9; 32], count);
-			let proof = prove(&layout, &outboard, &indices).unwrap();
+			let proof = prove(&layout, &shard, &outboard, &indices).unwrap();
 			let leaves: Vec<&[u8]> = indices
 				.iter()
 				.map(|&i| {
@@ -71,7 +75,7 @@ fn benches(c: &mut Criterion) {
 				.collect();
 			let leaf_bytes: usize = leaves.iter().map(|l| l.len()).sum();
 			println!(
-				"leaf_log {leaf_log} leaves {count}: outboard {} B, proof {} nodes = {} B, \
+				"leaf_log {leaf_log} (group_log {group_log}) leaves {count}: outboard {} B, proof {} nodes = {} B, \
 				 leaf bytes {leaf_bytes} B, total {} B",
 				outboard.len(),
 				proof.nodes().len(),
@@ -81,7 +85,9 @@ fn benches(c: &mut Criterion) {
 			let id = format!("leaf_log_{leaf_log}/leaves_{count}");
 			if leaf_log == LEAF_LOG {
 				c.bench_function(&format!("prove/{id}"), |b| {
-					b.iter(|| prove(&layout, black_box(&outboard), black_box(&indices)).unwrap())
+					b.iter(|| {
+						prove(&layout, &shard, black_box(&outboard), black_box(&indices)).unwrap()
+					})
 				});
 			}
 			c.bench_function(&format!("verify/{id}"), |b| {

@@ -1,11 +1,12 @@
-//! Building a shard's outboard: every parent node of its tree, in post-order.
+//! Building a shard's outboard: the parent nodes of its tree above the outboard groups, in
+//! post-order.
 
 use alloc::vec::Vec;
 use blake3::hazmat::{
 	merge_subtrees_non_root, merge_subtrees_root, ChainingValue, HasherExt, Mode,
 };
 
-use crate::layout::{CHUNK_LEN, LEAF_LOG, MAX_LEAF_LOG};
+use crate::layout::{CHUNK_LEN, GROUP_LOG, MAX_LEAF_LOG};
 
 /// The outboard of `shard` and its root, which equals `blake3::hash(shard)`.
 pub fn outboard(shard: &[u8]) -> (blake3::Hash, Vec<u8>) {
@@ -18,17 +19,19 @@ pub fn outboard(shard: &[u8]) -> (blake3::Hash, Vec<u8>) {
 /// Builds the outboard while the shard streams through, in one pass and with memory bounded
 /// by the tree depth plus the parent nodes not yet taken out with [`take_nodes`].
 ///
-/// The lazy merge is BLAKE3's own: a finished leaf is only hashed once more bytes arrive
-/// (until then it may turn out to be the root), and subtrees are only merged once it is known
-/// that more input follows them. Parents are emitted in merge order, which is post-order.
+/// It hashes the shard a group ([`GROUP_LEN`](crate::GROUP_LEN) bytes) at a time, one
+/// `blake3::Hasher` per group, and keeps the parents above the groups. The lazy merge is
+/// BLAKE3's own: a finished group is only hashed once more bytes arrive (until then it may
+/// turn out to be the root), and subtrees are only merged once it is known that more input
+/// follows them. Parents are emitted in merge order, which is post-order.
 ///
 /// [`take_nodes`]: OutboardBuilder::take_nodes
 #[derive(Clone, Debug)]
 pub struct OutboardBuilder {
-	leaf_len: u64,
-	leaf: blake3::Hasher,
-	leaf_filled: u64,
-	leaves_done: u64,
+	group_len: u64,
+	group: blake3::Hasher,
+	group_filled: u64,
+	groups_done: u64,
 	stack: Vec<ChainingValue>,
 	nodes: Vec<u8>,
 }
@@ -40,21 +43,21 @@ impl Default for OutboardBuilder {
 }
 
 impl OutboardBuilder {
-	/// A builder for the standard leaf size.
+	/// A builder for the standard group size.
 	pub fn new() -> Self {
-		Self::with_leaf_log(LEAF_LOG).expect("LEAF_LOG is within MAX_LEAF_LOG")
+		Self::with_group_log(GROUP_LOG).expect("GROUP_LOG is within MAX_LEAF_LOG")
 	}
 
-	/// A builder for leaves of 2^`leaf_log` chunks; `None` above [`MAX_LEAF_LOG`].
-	pub fn with_leaf_log(leaf_log: u8) -> Option<Self> {
-		if leaf_log > MAX_LEAF_LOG {
+	/// A builder for groups of 2^`group_log` chunks; `None` above [`MAX_LEAF_LOG`].
+	pub fn with_group_log(group_log: u8) -> Option<Self> {
+		if group_log > MAX_LEAF_LOG {
 			return None;
 		}
 		Some(OutboardBuilder {
-			leaf_len: CHUNK_LEN << leaf_log,
-			leaf: blake3::Hasher::new(),
-			leaf_filled: 0,
-			leaves_done: 0,
+			group_len: CHUNK_LEN << group_log,
+			group: blake3::Hasher::new(),
+			group_filled: 0,
+			groups_done: 0,
 			stack: Vec::new(),
 			nodes: Vec::new(),
 		})
@@ -63,19 +66,19 @@ impl OutboardBuilder {
 	/// Feeds the next bytes of the shard.
 	pub fn update(&mut self, mut data: &[u8]) {
 		while !data.is_empty() {
-			if self.leaf_filled == self.leaf_len {
-				self.finish_leaf();
+			if self.group_filled == self.group_len {
+				self.finish_group();
 			}
-			let room = (self.leaf_len - self.leaf_filled).min(data.len() as u64) as usize;
-			self.leaf.update(&data[..room]);
-			self.leaf_filled += room as u64;
+			let room = (self.group_len - self.group_filled).min(data.len() as u64) as usize;
+			self.group.update(&data[..room]);
+			self.group_filled += room as u64;
 			data = &data[room..];
 		}
 	}
 
 	/// Bytes fed so far.
 	pub fn len(&self) -> u64 {
-		self.leaves_done * self.leaf_len + self.leaf_filled
+		self.groups_done * self.group_len + self.group_filled
 	}
 
 	/// Whether no byte has been fed yet.
@@ -91,10 +94,10 @@ impl OutboardBuilder {
 
 	/// The root and the outboard bytes not taken yet.
 	pub fn finalize(mut self) -> (blake3::Hash, Vec<u8>) {
-		if self.leaves_done == 0 {
-			return (self.leaf.finalize(), self.nodes);
+		if self.groups_done == 0 {
+			return (self.group.finalize(), self.nodes);
 		}
-		let mut right = self.leaf.finalize_non_root();
+		let mut right = self.group.finalize_non_root();
 		while let Some(left) = self.stack.pop() {
 			push_parent(&mut self.nodes, &left, &right);
 			if self.stack.is_empty() {
@@ -102,25 +105,25 @@ impl OutboardBuilder {
 			}
 			right = merge_subtrees_non_root(&left, &right, Mode::Hash);
 		}
-		unreachable!("leaves_done > 0 leaves at least one chaining value on the stack")
+		unreachable!("groups_done > 0 leaves at least one chaining value on the stack")
 	}
 
-	/// The current leaf is full and more bytes follow: it is not the root, hash it as a
-	/// subtree, merge what is known complete, and start the next leaf.
-	fn finish_leaf(&mut self) {
-		let cv = self.leaf.finalize_non_root();
+	/// The current group is full and more bytes follow: it is not the root, hash it as a
+	/// subtree, merge what is known complete, and start the next group.
+	fn finish_group(&mut self) {
+		let cv = self.group.finalize_non_root();
 		self.stack.push(cv);
-		self.leaves_done += 1;
-		// After `leaves_done` leaves, the complete subtrees are one per set bit.
-		while self.stack.len() > self.leaves_done.count_ones() as usize {
+		self.groups_done += 1;
+		// After `groups_done` groups, the complete subtrees are one per set bit.
+		while self.stack.len() > self.groups_done.count_ones() as usize {
 			let right = self.stack.pop().expect("len > count_ones >= 0");
 			let left = self.stack.pop().expect("two merges need two entries");
 			push_parent(&mut self.nodes, &left, &right);
 			self.stack.push(merge_subtrees_non_root(&left, &right, Mode::Hash));
 		}
-		self.leaf = blake3::Hasher::new();
-		self.leaf.set_input_offset(self.leaves_done * self.leaf_len);
-		self.leaf_filled = 0;
+		self.group = blake3::Hasher::new();
+		self.group.set_input_offset(self.groups_done * self.group_len);
+		self.group_filled = 0;
 	}
 }
 
@@ -152,9 +155,10 @@ pub fn outboard_from_reader(
 #[cfg(test)]
 pub(crate) mod tests {
 	use super::*;
-	use crate::layout::{Layout, Subtree, LEAF_LEN};
+	use crate::layout::{Layout, Subtree, GROUP_LEN, LEAF_LOG};
 
-	/// The root and outboard by plain recursion over the tree, independent of the builder.
+	/// The root and outboard by plain recursion over the tree of groups, independent of the
+	/// builder.
 	pub(crate) fn recursive_outboard(shard: &[u8], layout: &Layout) -> (blake3::Hash, Vec<u8>) {
 		fn cv(
 			shard: &[u8],
@@ -163,7 +167,7 @@ pub(crate) mod tests {
 			out: &mut Vec<(u64, [u8; 64])>,
 		) -> ChainingValue {
 			if s.count == 1 {
-				let (start, len) = layout.leaf_range(s.first).unwrap();
+				let (start, len) = layout.group_range(s.first).unwrap();
 				let mut h = blake3::Hasher::new();
 				h.set_input_offset(start);
 				h.update(&shard[start as usize..(start + len) as usize]);
@@ -177,7 +181,7 @@ pub(crate) mod tests {
 			out.push((s.parent_index(), pair));
 			merge_subtrees_non_root(&lc, &rc, Mode::Hash)
 		}
-		let root_tree = layout.root_subtree();
+		let root_tree = layout.group_tree();
 		if root_tree.count == 1 {
 			return (blake3::hash(shard), Vec::new());
 		}
@@ -201,7 +205,7 @@ pub(crate) mod tests {
 
 	#[test]
 	fn root_is_blake3_and_outboard_matches_recursion() {
-		let l = LEAF_LEN as usize;
+		let l = GROUP_LEN as usize;
 		for len in
 			[0, 1, 1023, 1024, 1025, l - 1, l, l + 1, 2 * l, 3 * l + 7, 5 * l, 8 * l, 13 * l - 1]
 		{
@@ -216,9 +220,9 @@ pub(crate) mod tests {
 
 	#[test]
 	fn feeding_in_any_pieces_gives_the_same_outboard() {
-		let shard = pseudo_random(5 * LEAF_LEN as usize + 333);
+		let shard = pseudo_random(5 * GROUP_LEN as usize + 333);
 		let whole = outboard(&shard);
-		for piece in [1, 7, 1024, 4096, LEAF_LEN as usize, LEAF_LEN as usize + 1] {
+		for piece in [1, 7, 1024, 4096, GROUP_LEN as usize, GROUP_LEN as usize + 1] {
 			let mut builder = OutboardBuilder::new();
 			let mut taken = Vec::new();
 			for part in shard.chunks(piece) {
@@ -233,23 +237,23 @@ pub(crate) mod tests {
 	}
 
 	#[test]
-	fn other_leaf_sizes_keep_the_blake3_root() {
+	fn other_group_sizes_keep_the_blake3_root() {
 		let shard = pseudo_random(37 * 1024 + 5);
 		for log in 0..=6 {
-			let mut builder = OutboardBuilder::with_leaf_log(log).unwrap();
+			let mut builder = OutboardBuilder::with_group_log(log).unwrap();
 			builder.update(&shard);
 			let (root, nodes) = builder.finalize();
-			let layout = Layout::with_leaf_log(shard.len() as u64, log).unwrap();
+			let layout = Layout::with_logs(shard.len() as u64, log.min(LEAF_LOG), log).unwrap();
 			assert_eq!(root, blake3::hash(&shard));
 			assert_eq!((root, nodes), recursive_outboard(&shard, &layout));
 		}
-		assert!(OutboardBuilder::with_leaf_log(crate::layout::MAX_LEAF_LOG + 1).is_none());
+		assert!(OutboardBuilder::with_group_log(crate::layout::MAX_LEAF_LOG + 1).is_none());
 	}
 
 	#[cfg(feature = "std")]
 	#[test]
 	fn reader_gives_length_and_the_same_outboard() {
-		let shard = pseudo_random(3 * LEAF_LEN as usize + 9);
+		let shard = pseudo_random(3 * GROUP_LEN as usize + 9);
 		let (root, len, nodes) = outboard_from_reader(&shard[..]).unwrap();
 		assert_eq!(len, shard.len() as u64);
 		assert_eq!((root, nodes), outboard(&shard));

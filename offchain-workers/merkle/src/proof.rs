@@ -94,6 +94,8 @@ pub enum ProveError {
 	Index(#[from] IndexError),
 	#[error("outboard is {actual} bytes, the shard's tree needs {expected}")]
 	OutboardLength { expected: u64, actual: u64 },
+	#[error("shard is {actual} bytes, the layout is for {expected}")]
+	ShardLength { expected: u64, actual: u64 },
 }
 
 /// Why a proof was rejected.
@@ -140,59 +142,161 @@ fn split_indices(indices: &[u64], end_leaf: u64) -> (&[u64], &[u64]) {
 	indices.split_at(inside)
 }
 
-/// Proves `indices` (strictly increasing) of a shard from its outboard.
-pub fn prove(layout: &Layout, outboard: &[u8], indices: &[u64]) -> Result<Proof, ProveError> {
+/// Proves `indices` (strictly increasing) of `shard` from its outboard.
+pub fn prove(
+	layout: &Layout,
+	shard: &[u8],
+	outboard: &[u8],
+	indices: &[u64],
+) -> Result<Proof, ProveError> {
+	if shard.len() as u64 != layout.shard_len() {
+		return Err(ProveError::ShardLength {
+			expected: layout.shard_len(),
+			actual: shard.len() as u64,
+		});
+	}
 	if outboard.len() as u64 != layout.outboard_len() {
 		return Err(ProveError::OutboardLength {
 			expected: layout.outboard_len(),
 			actual: outboard.len() as u64,
 		});
 	}
-	prove_with(layout, indices, |parent| {
-		let start = parent as usize * PARENT_LEN;
-		let mut pair = [0u8; PARENT_LEN];
-		pair.copy_from_slice(&outboard[start..start + PARENT_LEN]);
-		Ok::<_, ProveError>(pair)
-	})
+	prove_with(
+		layout,
+		indices,
+		|parent| {
+			let start = parent as usize * PARENT_LEN;
+			let mut pair = [0u8; PARENT_LEN];
+			pair.copy_from_slice(&outboard[start..start + PARENT_LEN]);
+			Ok::<_, ProveError>(pair)
+		},
+		|offset, group| {
+			let start = offset as usize;
+			group.copy_from_slice(&shard[start..start + group.len()]);
+			Ok(())
+		},
+	)
 }
 
-/// Proves `indices` (strictly increasing) reading outboard entries through `read_parent`,
-/// which returns the 64 bytes (left and right chaining value) of the parent with the given
-/// post-order number, e.g. from a file at byte offset `number * 64`. It is called once per
-/// parent on the paths from the root to the proven leaves.
+/// Proves `indices` (strictly increasing) reading the shard through two callbacks:
+/// `read_parent` returns the 64 bytes (left and right chaining value) of the outboard parent
+/// with the given post-order number, e.g. from a file at byte offset `number * 64`, and is
+/// called once per parent above the groups on the paths to the proven leaves; `read_group`
+/// fills the buffer with the shard's bytes from the given offset, once per group that holds a
+/// proven leaf, whose in-group nodes are then rehashed.
 pub fn prove_with<E: From<ProveError>>(
 	layout: &Layout,
 	indices: &[u64],
 	mut read_parent: impl FnMut(u64) -> Result<[u8; PARENT_LEN], E>,
+	mut read_group: impl FnMut(u64, &mut [u8]) -> Result<(), E>,
 ) -> Result<Proof, E> {
 	check_indices(layout, indices).map_err(ProveError::from)?;
+	let mut prover = Prover { layout, read_parent: &mut read_parent, read_group: &mut read_group };
 	let mut nodes = Vec::new();
-	let root = layout.root_subtree();
-	if root.count > 1 {
-		collect(root, indices, &mut read_parent, &mut nodes)?;
+	if layout.leaf_count() > 1 {
+		prover.above_groups(layout.group_tree(), indices, &mut nodes)?;
 	}
 	Ok(Proof { nodes })
 }
 
-fn collect<E>(
+struct Prover<'a, P, G> {
+	layout: &'a Layout,
+	read_parent: &'a mut P,
+	read_group: &'a mut G,
+}
+
+impl<E, P, G> Prover<'_, P, G>
+where
+	P: FnMut(u64) -> Result<[u8; PARENT_LEN], E>,
+	G: FnMut(u64, &mut [u8]) -> Result<(), E>,
+{
+	/// Walks a subtree of the tree over groups that holds some of `indices`.
+	fn above_groups(
+		&mut self,
+		subtree: Subtree,
+		indices: &[u64],
+		nodes: &mut Vec<[u8; 32]>,
+	) -> Result<(), E> {
+		if subtree.count == 1 {
+			return self.in_group(subtree.first, indices, nodes);
+		}
+		let pair = (self.read_parent)(subtree.parent_index())?;
+		let (left, right) = subtree.children();
+		let (left_indices, right_indices) =
+			split_indices(indices, right.first * self.layout.leaves_per_group());
+		for (child, child_indices, cv) in
+			[(left, left_indices, &pair[..32]), (right, right_indices, &pair[32..])]
+		{
+			if child_indices.is_empty() {
+				nodes.push(cv.try_into().expect("32-byte half of a 64-byte pair"));
+			} else {
+				self.above_groups(child, child_indices, nodes)?;
+			}
+		}
+		Ok(())
+	}
+
+	/// Rehashes group `group`'s leaves and walks its subtree of leaves down to `indices`.
+	fn in_group(
+		&mut self,
+		group: u64,
+		indices: &[u64],
+		nodes: &mut Vec<[u8; 32]>,
+	) -> Result<(), E> {
+		let per_group = self.layout.leaves_per_group();
+		let first = group * per_group;
+		let count = per_group.min(self.layout.leaf_count() - first);
+		if count == 1 {
+			return Ok(());
+		}
+		let (start, len) = self.layout.group_range(group).expect("a group of the tree");
+		let mut bytes = alloc::vec![0u8; len as usize];
+		(self.read_group)(start, &mut bytes)?;
+		let leaf_cvs: Vec<ChainingValue> = (first..first + count)
+			.map(|leaf| {
+				let (leaf_start, leaf_len) = self.layout.leaf_range(leaf).expect("in the group");
+				let at = (leaf_start - start) as usize;
+				let mut hasher = blake3::Hasher::new();
+				hasher.set_input_offset(leaf_start);
+				hasher.update(&bytes[at..at + leaf_len as usize]);
+				hasher.finalize_non_root()
+			})
+			.collect();
+		let cv = |s: Subtree| subtree_cv(s, first, &leaf_cvs);
+		in_group_walk(Subtree { first, count, base: 0 }, indices, &cv, nodes);
+		Ok(())
+	}
+}
+
+/// The chaining value of a subtree of leaves inside a group, from its leaves' values
+/// (`leaf_cvs[0]` is leaf `first`).
+fn subtree_cv(subtree: Subtree, first: u64, leaf_cvs: &[ChainingValue]) -> ChainingValue {
+	if subtree.count == 1 {
+		return leaf_cvs[(subtree.first - first) as usize];
+	}
+	let (left, right) = subtree.children();
+	merge_subtrees_non_root(
+		&subtree_cv(left, first, leaf_cvs),
+		&subtree_cv(right, first, leaf_cvs),
+		Mode::Hash,
+	)
+}
+
+fn in_group_walk(
 	subtree: Subtree,
 	indices: &[u64],
-	read_parent: &mut impl FnMut(u64) -> Result<[u8; PARENT_LEN], E>,
+	cv: &impl Fn(Subtree) -> ChainingValue,
 	nodes: &mut Vec<[u8; 32]>,
-) -> Result<(), E> {
-	let pair = read_parent(subtree.parent_index())?;
+) {
 	let (left, right) = subtree.children();
 	let (left_indices, right_indices) = split_indices(indices, right.first);
-	for (child, child_indices, cv) in
-		[(left, left_indices, &pair[..32]), (right, right_indices, &pair[32..])]
-	{
+	for (child, child_indices) in [(left, left_indices), (right, right_indices)] {
 		if child_indices.is_empty() {
-			nodes.push(cv.try_into().expect("32-byte half of a 64-byte pair"));
+			nodes.push(cv(child));
 		} else if child.count > 1 {
-			collect(child, child_indices, read_parent, nodes)?;
+			in_group_walk(child, child_indices, cv, nodes);
 		}
 	}
-	Ok(())
 }
 
 /// Verifies that `leaves` are the leaves `indices` (strictly increasing) of the shard of
@@ -245,7 +349,7 @@ pub fn root_from_proof(
 		}
 	}
 	debug_assert!(layout.leaf_log() <= MAX_LEAF_LOG);
-	let subtree = layout.root_subtree();
+	let subtree = layout.leaf_tree();
 	if subtree.count == 1 {
 		if !proof.nodes.is_empty() {
 			return Err(VerifyError::ExtraNodes { extra: proof.nodes.len() });
@@ -275,7 +379,7 @@ pub fn proof_len(layout: &Layout, indices: &[u64]) -> Result<usize, IndexError> 
 		count(left, left_indices) + count(right, right_indices)
 	}
 	check_indices(layout, indices)?;
-	let root = layout.root_subtree();
+	let root = layout.leaf_tree();
 	Ok(if root.count == 1 { 0 } else { count(root, indices) })
 }
 
@@ -328,7 +432,37 @@ impl Walk<'_> {
 #[cfg(test)]
 mod tests {
 	use super::*;
-	use crate::{outboard, LEAF_LEN};
+	use crate::{outboard, OutboardBuilder, GROUP_LEN, LEAF_LEN, LEAF_LOG};
+
+	#[test]
+	fn proofs_are_the_same_whatever_the_outboard_group_size() {
+		for len in [1, LEAF_LEN + 1, GROUP_LEN, GROUP_LEN + 1, 5 * GROUP_LEN - 3, 37 * LEAF_LEN + 9]
+		{
+			let shard: alloc::vec::Vec<u8> = (0..len).map(|i| (i * 31 + i / 1024) as u8).collect();
+			let standard = Layout::new(len);
+			let (_, tree) = outboard(&shard);
+			let leaf_count = standard.leaf_count();
+			let sets: [alloc::vec::Vec<u64>; 3] = [
+				(0..leaf_count).collect(),
+				alloc::vec![leaf_count - 1],
+				(0..leaf_count).step_by(3).collect(),
+			];
+			for group_log in LEAF_LOG..=7 {
+				let layout = Layout::with_logs(len, LEAF_LOG, group_log).unwrap();
+				let mut builder = OutboardBuilder::with_group_log(group_log).unwrap();
+				builder.update(&shard);
+				let (_, other) = builder.finalize();
+				for set in &sets {
+					let set = &set[..set.len().min(MAX_PROOF_LEAVES as usize)];
+					assert_eq!(
+						prove(&layout, &shard, &other, set),
+						prove(&standard, &shard, &tree, set),
+						"len {len}, group log {group_log}, {set:?}"
+					);
+				}
+			}
+		}
+	}
 
 	#[test]
 	fn proof_len_and_root_from_proof_match_real_proofs() {
@@ -341,7 +475,7 @@ mod tests {
 			for set in sets {
 				let mut indices = set.to_vec();
 				indices.dedup();
-				let proof = prove(&layout, &tree, &indices).unwrap();
+				let proof = prove(&layout, &shard, &tree, &indices).unwrap();
 				assert_eq!(proof_len(&layout, &indices).unwrap(), proof.nodes().len());
 				let bytes: alloc::vec::Vec<&[u8]> = indices
 					.iter()

@@ -37,7 +37,7 @@ impl Shard {
 	}
 
 	fn prove(&self, indices: &[u64]) -> (Vec<&[u8]>, Proof) {
-		let proof = prove(&self.layout, &self.outboard, indices).unwrap();
+		let proof = prove(&self.layout, &self.bytes, &self.outboard, indices).unwrap();
 		(indices.iter().map(|&i| self.leaf(i)).collect(), proof)
 	}
 
@@ -225,13 +225,23 @@ fn bad_index_sets_are_rejected_by_prover_and_verifier() {
 		let two = [leaves[0], leaves[1]];
 		let given: Vec<&[u8]> = indices.iter().map(|_| two[0]).collect();
 		assert_eq!(shard.verify(&indices, &given, &proof), Err(error.clone().into()));
-		assert_eq!(prove(&shard.layout, &shard.outboard, &indices), Err(error.into()));
+		assert_eq!(
+			prove(&shard.layout, &shard.bytes, &shard.outboard, &indices),
+			Err(error.into())
+		);
 	}
 	assert_eq!(
-		prove(&shard.layout, &shard.outboard[64..], &[0]),
+		prove(&shard.layout, &shard.bytes, &shard.outboard[64..], &[0]),
 		Err(ProveError::OutboardLength {
 			expected: shard.outboard.len() as u64,
 			actual: shard.outboard.len() as u64 - 64
+		})
+	);
+	assert_eq!(
+		prove(&shard.layout, &shard.bytes[1..], &shard.outboard, &[0]),
+		Err(ProveError::ShardLength {
+			expected: shard.bytes.len() as u64,
+			actual: shard.bytes.len() as u64 - 1
 		})
 	);
 }

@@ -7,9 +7,9 @@
 //! - Crash safety: bytes go to a temporary file in the store directory, are fsynced, renamed
 //!   to their final name and the directory is fsynced; [`ShardStore::open`] removes what a
 //!   crash left behind.
-//! - Proofs without rehashing: each shard's outboard (its Merkle tree's parent nodes, see
-//!   `xmbl-merkle`) is stored beside it; [`ShardStore::prove`] reads only the leaves and the
-//!   parents on their paths.
+//! - Proofs from a small outboard: each shard's outboard (its Merkle tree's parent nodes above
+//!   16 KiB groups, see `xmbl-merkle`) is stored beside it; [`ShardStore::prove`] reads only
+//!   the parents on the proven paths and the groups holding the proven leaves.
 //! - A size limit that counts writes in flight, so concurrent writes never exceed it together.
 //!
 //! All methods take `&self`; the store is `Send + Sync` and cheap to clone (clones share it).
@@ -299,20 +299,32 @@ impl ShardStore {
 	}
 
 	/// The leaves `indices` (strictly increasing) of shard `root` and their combined proof,
-	/// read from the shard and its outboard without rehashing.
+	/// read from its outboard and the groups holding those leaves, which are rehashed.
 	pub fn prove(&self, root: &Root, indices: &[u64]) -> Result<(Vec<Vec<u8>>, Proof), StoreError> {
 		let layout = Layout::new(self.require(root)?);
 		let path = self.inner.outboard_path(root);
 		let outboard =
 			File::open(&path).map_err(|e| self.not_found_or_io(root, path.clone(), e))?;
+		let shard_path = self.inner.shard_path(root);
+		let shard = File::open(&shard_path)
+			.map_err(|e| self.not_found_or_io(root, shard_path.clone(), e))?;
 		// `prove_with` checks the indices before it reads anything.
-		let proof = prove_with(&layout, indices, |parent| {
-			let mut pair = [0u8; PARENT_LEN];
-			outboard
-				.read_exact_at(&mut pair, parent * PARENT_LEN as u64)
-				.map_err(|source| ProveFailure::Io(io_error(&path)(source)))?;
-			Ok(pair)
-		})
+		let proof = prove_with(
+			&layout,
+			indices,
+			|parent| {
+				let mut pair = [0u8; PARENT_LEN];
+				outboard
+					.read_exact_at(&mut pair, parent * PARENT_LEN as u64)
+					.map_err(|source| ProveFailure::Io(io_error(&path)(source)))?;
+				Ok(pair)
+			},
+			|offset, group| {
+				shard
+					.read_exact_at(group, offset)
+					.map_err(|source| ProveFailure::Io(io_error(&shard_path)(source)))
+			},
+		)
 		.map_err(|failure| match failure {
 			ProveFailure::Prove(source) => StoreError::Prove { root: *root, source },
 			ProveFailure::Io(e) => e,
@@ -386,7 +398,7 @@ impl ShardStore {
 	}
 }
 
-/// The error of reading outboard entries for `prove_with`.
+/// The error of reading outboard entries or shard groups for `prove_with`.
 enum ProveFailure {
 	Prove(ProveError),
 	Io(StoreError),

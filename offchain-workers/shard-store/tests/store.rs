@@ -8,10 +8,11 @@ use std::{
 };
 
 use rand::{rngs::StdRng, RngCore, SeedableRng};
-use xmbl_merkle::{verify, LEAF_LEN};
+use xmbl_merkle::{verify, GROUP_LEN, LEAF_LEN};
 use xmbl_shard_store::{stored_size, PutOutcome, Root, ShardStore, StoreError};
 
 const L: usize = LEAF_LEN as usize;
+const G: usize = GROUP_LEN as usize;
 const UNLIMITED: u64 = u64::MAX;
 
 fn bytes(len: usize, seed: u64) -> Vec<u8> {
@@ -259,7 +260,7 @@ fn concurrent_writes_never_exceed_the_limit() {
 fn reopen_keeps_shards_and_repairs_what_a_crash_or_damage_left() {
 	let dir = tempfile::tempdir().unwrap();
 	let store = open(dir.path(), UNLIMITED);
-	let shards: Vec<Vec<u8>> = (0..4).map(|i| bytes(3 * L + i, 20 + i as u64)).collect();
+	let shards: Vec<Vec<u8>> = (0..4).map(|i| bytes(3 * G + i, 20 + i as u64)).collect();
 	for s in &shards {
 		store.put(root_of(s), s.len() as u64, &s[..]).unwrap();
 	}

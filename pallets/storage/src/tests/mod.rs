@@ -406,7 +406,7 @@ pub(crate) fn leaves_and_proof(
 ) -> (BoundedVec<BoundedVec<u8, LeafLen>, <Test as Config>::ChallengedLeaves>, xmbl_merkle::Proof) {
 	let layout = xmbl_merkle::Layout::new(shard.len() as u64);
 	let (_, outboard) = xmbl_merkle::outboard(shard);
-	let proof = xmbl_merkle::prove(&layout, &outboard, indices).expect("provable leaves");
+	let proof = xmbl_merkle::prove(&layout, shard, &outboard, indices).expect("provable leaves");
 	let leaves: Vec<BoundedVec<u8, LeafLen>> = indices
 		.iter()
 		.map(|&index| {
