@@ -40,8 +40,10 @@ head -c "$((size_mib << 20))" /dev/urandom >"$dir/file"
 load_before="$(cut -d' ' -f1-3 /proc/loadavg)"
 
 # Runs a command with stdout to $dir/out.json; sets `seconds` and `peak_kib` (VmHWM, polled).
+# Dirty pages are written back first, so that no run pays for the previous one's writes.
 measure() {
 	local start end hwm=0 value
+	sync
 	start="$(date +%s.%N)"
 	"$@" >"$dir/out.json" 2>"$dir/err.log" &
 	local pid=$!
@@ -68,7 +70,7 @@ put_phases="$(json_field .seconds)"
 put_upload_seconds="$(field .seconds.upload)"
 node_kib="$(awk '/^VmHWM/ {print $2}' "/proc/$node_pid/status")"
 measure "$xmbl" get "$deal" -o "$dir/back"
-get_seconds="$seconds" get_kib="$peak_kib"
+get_seconds="$seconds" get_kib="$peak_kib" get_phases="$(json_field .seconds)"
 cmp -s "$dir/file" "$dir/back" || { echo "error: get returned other bytes" >&2; exit 1; }
 
 # Down: the providers of data shards 0 and 1 point their endpoints at a closed port.
@@ -83,7 +85,7 @@ for index in 0 1; do
 done
 rm -f "$dir/back"
 measure "$xmbl" get "$deal" -o "$dir/back"
-down_seconds="$seconds" down_kib="$peak_kib"
+down_seconds="$seconds" down_kib="$peak_kib" down_phases="$(json_field .seconds)"
 cmp -s "$dir/file" "$dir/back" || { echo "error: get with 2 down returned other bytes" >&2; exit 1; }
 used="$(field '.shards_used.join(",")')"
 
@@ -91,8 +93,8 @@ cat <<EOF
 {"file_mib": $size_mib, "k": 3, "m": 2,
  "put": {"seconds": $put_seconds, "mb_per_s": $(mbs "$put_seconds"), "client_peak_rss_mib": $((put_kib / 1024)),
   "phases_seconds": $put_phases, "upload_phase_mb_per_s": $(mbs "$put_upload_seconds")},
- "get": {"seconds": $get_seconds, "mb_per_s": $(mbs "$get_seconds"), "client_peak_rss_mib": $((get_kib / 1024))},
- "get_2_down": {"seconds": $down_seconds, "mb_per_s": $(mbs "$down_seconds"), "shards_used": "$used", "client_peak_rss_mib": $((down_kib / 1024))},
+ "get": {"seconds": $get_seconds, "mb_per_s": $(mbs "$get_seconds"), "client_peak_rss_mib": $((get_kib / 1024)), "phases_seconds": $get_phases},
+ "get_2_down": {"seconds": $down_seconds, "mb_per_s": $(mbs "$down_seconds"), "shards_used": "$used", "client_peak_rss_mib": $((down_kib / 1024)), "phases_seconds": $down_phases},
  "node_peak_rss_mib_after_put": $((node_kib / 1024)),
  "load_average_before": "$load_before",
  "machine": "$(nproc) cores, $(sed -n 's/^model name\t: //p' /proc/cpuinfo | head -1)", "node": "$XMBL_NODE", "client": "$xmbl"}

@@ -744,6 +744,7 @@ enum GetSecret {
 
 /// `xmbl get`.
 pub async fn get(cli: &Cli, args: &GetArgs, suri: Option<&str>) -> Result<Value, CliError> {
+	let start = Instant::now();
 	let partial = partial_path(&args.out)?;
 	let key_file = args.key_file.as_deref().map(read_key_file).transpose()?;
 	let http = shards::http_client()
@@ -791,6 +792,7 @@ pub async fn get(cli: &Cli, args: &GetArgs, suri: Option<&str>) -> Result<Value,
 		.tempdir()
 		.map_err(|error| CliError::Other(format!("cannot create a temporary folder: {error}")))?;
 	let meter = report.start("downloading", 0);
+	let download_start = Instant::now();
 	let mut tasks = JoinSet::new();
 	let mut fetched = Vec::new();
 	let mut failures: Vec<(usize, String, Option<String>)> = Vec::new();
@@ -848,7 +850,9 @@ pub async fn get(cli: &Cli, args: &GetArgs, suri: Option<&str>) -> Result<Value,
 		});
 	}
 
+	let downloaded = download_start.elapsed();
 	let meter = report.start("decoding", manifest.plaintext_size);
+	let decode_start = Instant::now();
 	let guard = Partial(Some(partial.clone()));
 	let (shard_dir, decode_manifest, out) =
 		(dir.path().to_owned(), manifest.clone(), partial.clone());
@@ -858,6 +862,7 @@ pub async fn get(cli: &Cli, args: &GetArgs, suri: Option<&str>) -> Result<Value,
 	})
 	.await
 	.map_err(|error| CliError::Other(format!("the decoding task: {error}")))??;
+	let decoded_in = decode_start.elapsed();
 	std::fs::rename(&partial, &args.out).map_err(io_error("cannot write", &args.out))?;
 	guard.keep();
 	report.finish();
@@ -878,6 +883,11 @@ pub async fn get(cli: &Cli, args: &GetArgs, suri: Option<&str>) -> Result<Value,
 		"out": args.out.display().to_string(),
 		"shards_used": decoded.used,
 		"shards_failed": shards_failed,
+		"seconds": {
+			"download": round_seconds(downloaded),
+			"decode": round_seconds(decoded_in),
+			"total": round_seconds(start.elapsed()),
+		},
 	}))
 }
 
