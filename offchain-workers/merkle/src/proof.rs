@@ -262,8 +262,7 @@ where
 				hasher.finalize_non_root()
 			})
 			.collect();
-		let cv = |s: Subtree| subtree_cv(s, first, &leaf_cvs);
-		in_group_walk(Subtree { first, count, base: 0 }, indices, &cv, nodes);
+		in_group_walk(Subtree { first, count, base: 0 }, indices, &leaf_cvs, nodes);
 		Ok(())
 	}
 }
@@ -282,19 +281,22 @@ fn subtree_cv(subtree: Subtree, first: u64, leaf_cvs: &[ChainingValue]) -> Chain
 	)
 }
 
+/// The walk of [`Prover::above_groups`] continued inside a group's `subtree` of leaves (more
+/// than one), whose first leaf's chaining value is `leaf_cvs[0]`.
 fn in_group_walk(
 	subtree: Subtree,
 	indices: &[u64],
-	cv: &impl Fn(Subtree) -> ChainingValue,
+	leaf_cvs: &[ChainingValue],
 	nodes: &mut Vec<[u8; 32]>,
 ) {
+	let first = subtree.first;
 	let (left, right) = subtree.children();
 	let (left_indices, right_indices) = split_indices(indices, right.first);
 	for (child, child_indices) in [(left, left_indices), (right, right_indices)] {
 		if child_indices.is_empty() {
-			nodes.push(cv(child));
+			nodes.push(subtree_cv(child, first, leaf_cvs));
 		} else if child.count > 1 {
-			in_group_walk(child, child_indices, cv, nodes);
+			in_group_walk(child, child_indices, &leaf_cvs[(child.first - first) as usize..], nodes);
 		}
 	}
 }
