@@ -294,7 +294,10 @@ impl ShardStore {
 
 	/// The bytes of leaf `index` of shard `root`.
 	pub fn leaf(&self, root: &Root, index: u64) -> Result<Vec<u8>, StoreError> {
-		let leaves = self.read_leaves(root, &[index])?;
+		let layout = Layout::new(self.require(root)?);
+		let path = self.inner.shard_path(root);
+		let file = File::open(&path).map_err(|e| self.not_found_or_io(root, path.clone(), e))?;
+		let leaves = read_leaves(root, &layout, &file, &path, &[index])?;
 		Ok(leaves.into_iter().next().expect("one index, one leaf"))
 	}
 
@@ -329,7 +332,9 @@ impl ShardStore {
 			ProveFailure::Prove(source) => StoreError::Prove { root: *root, source },
 			ProveFailure::Io(e) => e,
 		})?;
-		Ok((self.read_leaves(root, indices)?, proof))
+		// The leaves come from the file the proof was made from, even if the shard is deleted
+		// meanwhile.
+		Ok((read_leaves(root, &layout, &shard, &shard_path, indices)?, proof))
 	}
 
 	/// Deletes shard `root` and its outboard.
@@ -375,27 +380,28 @@ impl ShardStore {
 			StoreError::Io { path, source }
 		}
 	}
+}
 
-	fn read_leaves(&self, root: &Root, indices: &[u64]) -> Result<Vec<Vec<u8>>, StoreError> {
-		let layout = Layout::new(self.require(root)?);
-		let path = self.inner.shard_path(root);
-		let file = File::open(&path).map_err(|e| self.not_found_or_io(root, path.clone(), e))?;
-		let mut leaves = Vec::with_capacity(indices.len());
-		for &index in indices {
-			let (start, len) = layout.leaf_range(index).ok_or_else(|| StoreError::Prove {
-				root: *root,
-				source: xmbl_merkle::IndexError::OutOfRange {
-					index,
-					leaf_count: layout.leaf_count(),
-				}
+/// The leaves `indices` of shard `root` (of `layout`), read from its open `file` at `path`.
+fn read_leaves(
+	root: &Root,
+	layout: &Layout,
+	file: &File,
+	path: &Path,
+	indices: &[u64],
+) -> Result<Vec<Vec<u8>>, StoreError> {
+	let mut leaves = Vec::with_capacity(indices.len());
+	for &index in indices {
+		let (start, len) = layout.leaf_range(index).ok_or_else(|| StoreError::Prove {
+			root: *root,
+			source: xmbl_merkle::IndexError::OutOfRange { index, leaf_count: layout.leaf_count() }
 				.into(),
-			})?;
-			let mut leaf = vec![0u8; len as usize];
-			file.read_exact_at(&mut leaf, start).map_err(io_error(&path))?;
-			leaves.push(leaf);
-		}
-		Ok(leaves)
+		})?;
+		let mut leaf = vec![0u8; len as usize];
+		file.read_exact_at(&mut leaf, start).map_err(io_error(path))?;
+		leaves.push(leaf);
 	}
+	Ok(leaves)
 }
 
 /// The error of reading outboard entries or shard groups for `prove_with`.

@@ -115,7 +115,7 @@ impl<T: Config> Pallet<T> {
 
 	/// The worst case of a deadline of a deal with `shards` shards: every shard missed, lost
 	/// and drawn anew.
-	pub fn deadline_weight(shards: u32) -> Weight {
+	pub(crate) fn deadline_weight(shards: u32) -> Weight {
 		T::WeightInfo::end_period(shards)
 			.saturating_add(T::Registry::select_weight(1).saturating_mul(shards.into()))
 	}
