@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
 # Install what building and testing XMBL needs and is missing on this machine: the
-# Debian packages the build uses, and the npm packages of the JS compatibility tests.
-# The Rust toolchain, its components and targets come from rust-toolchain.toml:
-# rustup installs them on first use. Safe to run again.
+# Rust toolchain's targets and components that rust-toolchain.toml lists, the Debian
+# packages the build uses, and the npm packages of the JS compatibility tests.
+# Safe to run again: it installs only what is missing and says what it added.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+source scripts/toolchain.sh
+ensure_toolchain
 
 # C/C++ compilers and make (binaryen, secp256k1, vendored OpenSSL, which also needs
 # perl), protoc (litep2p), pkg-config, git, curl, certificates, and Node.js with npm

@@ -3,6 +3,7 @@
 //! distinct exit code.
 
 mod storage;
+mod validator;
 
 use clap::{Parser, Subcommand, ValueEnum};
 use polkadot_sdk::sp_core::{crypto::Ss58Codec, sr25519, Pair};
@@ -46,7 +47,10 @@ Examples:
   xmbl deals
   xmbl deal 7
   xmbl --suri-file key renew 7 --blocks 50000
-  xmbl --suri-file key cancel 7";
+  xmbl --suri-file key cancel 7
+  XMBL_URL=ws://127.0.0.1:9948 XMBL_SURI=//Dave xmbl validator set-keys
+  xmbl --suri-file sudo.suri validator add 5DAAnrj7VHTznn2AWBemMuyBwZWs6FNFjdyVXUeYum3PTXFy
+  xmbl validator list";
 
 #[derive(Parser)]
 #[command(name = "xmbl", version, about = "Command-line client of an XMBL chain", after_help = EXIT_HELP)]
@@ -113,6 +117,9 @@ enum Command {
 	/// Provider registration, stake and unbonding.
 	#[command(subcommand)]
 	Provider(ProviderCommand),
+	/// Validators: session keys, admission and removal, the current set.
+	#[command(subcommand)]
+	Validator(validator::ValidatorCommand),
 	/// Free, held and frozen balance of an account (the signer's by default).
 	Balance {
 		/// SS58 address, secret URI, or `treasury`.
@@ -470,6 +477,11 @@ async fn run(cli: Cli) -> Result<Value, CliError> {
 		},
 		Command::FileKey { deal } => return storage::file_key(&cli, *deal, suri.as_deref()).await,
 		Command::Balance { .. } => None,
+		Command::Validator(command) => {
+			// Accounts are checked before connecting.
+			validator::admin_call(command)?;
+			None
+		},
 	};
 
 	let chain = Chain::connect(&cli.url).await?;
@@ -481,6 +493,9 @@ async fn run(cli: Cli) -> Result<Value, CliError> {
 	};
 
 	match (&cli.command, call) {
+		(Command::Validator(command), _) => {
+			validator::run(&cli, &chain, command, signing_key(&chain, suri.as_deref())).await
+		},
 		(Command::Balance { account }, _) => {
 			let who = match who(account)? {
 				Some(who) => who,

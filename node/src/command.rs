@@ -10,6 +10,7 @@ use polkadot_sdk::{
 	sc_network,
 	sc_service::{ChainType, Configuration, PartialComponents},
 };
+use std::sync::Arc;
 use xmbl_runtime::{opaque::Block, Hash};
 
 impl SubstrateCli for Cli {
@@ -91,7 +92,8 @@ pub fn run() -> sc_cli::Result<()> {
 			runner.async_run(|config| {
 				let PartialComponents { client, task_manager, backend, .. } =
 					service::new_partial(&config)?;
-				let aux_revert = Box::new(|client, _, blocks| {
+				let aux_revert = Box::new(|client: Arc<service::FullClient>, backend, blocks| {
+					polkadot_sdk::sc_consensus_babe::revert(client.clone(), backend, blocks)?;
 					polkadot_sdk::sc_consensus_grandpa::revert(client, blocks)?;
 					Ok(())
 				});

@@ -1,4 +1,4 @@
-//! Assembly of a full node: client, import queue, networking, RPC, Aura block
+//! Assembly of a full node: client, import queue, networking, RPC, BABE block
 //! authoring and the GRANDPA voter.
 
 use crate::storage_provider;
@@ -6,25 +6,26 @@ use polkadot_sdk::{
 	sc_basic_authorship,
 	sc_client_api::BlockBackend,
 	sc_consensus,
-	sc_consensus_aura::{self, ImportQueueParams, SlotProportion, StartAuraParams},
+	sc_consensus_babe::{self, SlotProportion},
 	sc_consensus_grandpa::{self, SharedVoterState},
+	sc_consensus_slots,
 	sc_executor::WasmExecutor,
 	sc_network,
 	sc_service::{self, error::Error as ServiceError, Configuration, TaskManager, WarpSyncConfig},
 	sc_telemetry::{Telemetry, TelemetryWorker},
 	sc_transaction_pool,
 	sc_transaction_pool_api::OffchainTransactionPoolFactory,
-	sp_consensus_aura::{self, sr25519::AuthorityPair as AuraPair},
-	sp_io,
+	sp_consensus_babe, sp_io,
 	sp_runtime::traits::Block as BlockT,
 	sp_timestamp,
 };
 use std::{
+	future::Ready,
 	net::{Ipv4Addr, SocketAddr},
 	sync::Arc,
 	time::Duration,
 };
-use xmbl_runtime::{apis::RuntimeApi, opaque::Block};
+use xmbl_runtime::{apis::RuntimeApi, opaque::Block, SLOT_DURATION};
 
 pub(crate) type FullClient =
 	sc_service::TFullClient<Block, RuntimeApi, WasmExecutor<sp_io::SubstrateHostFunctions>>;
@@ -32,6 +33,26 @@ type FullBackend = sc_service::TFullBackend<Block>;
 type FullSelectChain = sc_consensus::LongestChain<FullBackend, Block>;
 type FullGrandpaBlockImport =
 	sc_consensus_grandpa::GrandpaBlockImport<FullBackend, Block, FullClient, FullSelectChain>;
+
+/// Inherent data of a BABE block: the slot its timestamp falls in, and the timestamp.
+type BabeInherentData =
+	(sp_consensus_babe::inherents::InherentDataProvider, sp_timestamp::InherentDataProvider);
+
+/// How the node makes a block's inherent data, for authoring and for checking imports. A
+/// plain function, so that the block import's type can be named in [`Service`].
+type CreateBabeInherents =
+	fn(<Block as BlockT>::Hash, ()) -> Ready<Result<BabeInherentData, InherentError>>;
+type InherentError = Box<dyn std::error::Error + Send + Sync>;
+
+/// GRANDPA's block import wrapped by BABE's, which checks each block's slot claim and VRF
+/// and reports equivocations.
+type FullBabeBlockImport = sc_consensus_babe::BabeBlockImport<
+	Block,
+	FullClient,
+	FullGrandpaBlockImport,
+	CreateBabeInherents,
+	FullSelectChain,
+>;
 
 /// Blocks between GRANDPA justifications that are stored and served for warp sync.
 const GRANDPA_JUSTIFICATION_PERIOD: u32 = 512;
@@ -44,22 +65,26 @@ pub type Service = sc_service::PartialComponents<
 	sc_consensus::DefaultImportQueue<Block>,
 	sc_transaction_pool::TransactionPoolHandle<Block, FullClient>,
 	(
-		FullGrandpaBlockImport,
+		FullBabeBlockImport,
 		sc_consensus_grandpa::LinkHalf<Block, FullClient, FullSelectChain>,
+		sc_consensus_babe::BabeLink<Block>,
+		sc_consensus_babe::BabeWorkerHandle<Block>,
 		Option<Telemetry>,
 	),
 >;
 
-/// Inherent data of an Aura block: its timestamp and the slot that timestamp falls in.
-fn aura_inherents(
-	slot_duration: sp_consensus_aura::SlotDuration,
-) -> (sp_consensus_aura::inherents::InherentDataProvider, sp_timestamp::InherentDataProvider) {
+/// The inherent data of a block made now: the system time and its slot. The runtime's slot
+/// length is a constant of the chain (`new_partial` checks the chain agrees).
+fn babe_inherents(
+	_parent: <Block as BlockT>::Hash,
+	(): (),
+) -> Ready<Result<BabeInherentData, InherentError>> {
 	let timestamp = sp_timestamp::InherentDataProvider::from_system_time();
-	let slot = sp_consensus_aura::inherents::InherentDataProvider::from_timestamp_and_slot_duration(
+	let slot = sp_consensus_babe::inherents::InherentDataProvider::from_timestamp_and_slot_duration(
 		*timestamp,
-		slot_duration,
+		sp_consensus_babe::SlotDuration::from_millis(SLOT_DURATION),
 	);
-	(slot, timestamp)
+	std::future::ready(Ok((slot, timestamp)))
 }
 
 pub fn new_partial(config: &Configuration) -> Result<Service, ServiceError> {
@@ -110,27 +135,32 @@ pub fn new_partial(config: &Configuration) -> Result<Service, ServiceError> {
 		telemetry.as_ref().map(|telemetry| telemetry.handle()),
 	)?;
 
-	let cidp_client = client.clone();
-	let import_queue =
-		sc_consensus_aura::import_queue::<AuraPair, _, _, _, _, _>(ImportQueueParams {
-			block_import: grandpa_block_import.clone(),
-			justification_import: Some(Box::new(grandpa_block_import.clone())),
+	let babe_config = sc_consensus_babe::configuration(&*client)?;
+	if babe_config.slot_duration().as_millis() != SLOT_DURATION {
+		return Err(ServiceError::Other(format!(
+			"the chain's BABE slot is {} ms, this node makes {SLOT_DURATION} ms slots",
+			babe_config.slot_duration().as_millis()
+		)));
+	}
+	let (block_import, babe_link) = sc_consensus_babe::block_import(
+		babe_config,
+		grandpa_block_import.clone(),
+		client.clone(),
+		babe_inherents as CreateBabeInherents,
+		select_chain.clone(),
+		OffchainTransactionPoolFactory::new(transaction_pool.clone()),
+	)?;
+	let slot_duration = babe_link.config().slot_duration();
+	let (import_queue, babe_worker_handle) =
+		sc_consensus_babe::import_queue(sc_consensus_babe::ImportQueueParams {
+			link: babe_link.clone(),
+			block_import: block_import.clone(),
+			justification_import: Some(Box::new(grandpa_block_import)),
 			client: client.clone(),
-			create_inherent_data_providers: move |parent_hash, _| {
-				let cidp_client = cidp_client.clone();
-				async move {
-					let slot_duration = sc_consensus_aura::standalone::slot_duration_at(
-						&*cidp_client,
-						parent_hash,
-					)?;
-					Ok(aura_inherents(slot_duration))
-				}
-			},
+			slot_duration,
 			spawner: &task_manager.spawn_essential_handle(),
 			registry: config.prometheus_registry(),
-			check_for_equivocation: Default::default(),
 			telemetry: telemetry.as_ref().map(|telemetry| telemetry.handle()),
-			compatibility_mode: Default::default(),
 		})?;
 
 	Ok(sc_service::PartialComponents {
@@ -141,7 +171,7 @@ pub fn new_partial(config: &Configuration) -> Result<Service, ServiceError> {
 		keystore_container,
 		select_chain,
 		transaction_pool,
-		other: (grandpa_block_import, grandpa_link, telemetry),
+		other: (block_import, grandpa_link, babe_link, babe_worker_handle, telemetry),
 	})
 }
 
@@ -160,7 +190,7 @@ pub fn new_full<N: sc_network::NetworkBackend<Block, <Block as BlockT>::Hash>>(
 		keystore_container,
 		select_chain,
 		transaction_pool,
-		other: (block_import, grandpa_link, mut telemetry),
+		other: (block_import, grandpa_link, babe_link, babe_worker_handle, mut telemetry),
 	} = new_partial(&config)?;
 
 	let mut net_config = sc_network::config::FullNetworkConfiguration::<
@@ -212,8 +242,16 @@ pub fn new_full<N: sc_network::NetworkBackend<Block, <Block as BlockT>::Hash>>(
 	let rpc_builder = {
 		let client = client.clone();
 		let pool = transaction_pool.clone();
+		let keystore = keystore_container.keystore();
+		let select_chain = select_chain.clone();
 		Box::new(move |_| {
-			let deps = crate::rpc::FullDeps { client: client.clone(), pool: pool.clone() };
+			let deps = crate::rpc::FullDeps {
+				client: client.clone(),
+				pool: pool.clone(),
+				babe_worker_handle: babe_worker_handle.clone(),
+				keystore: keystore.clone(),
+				select_chain: select_chain.clone(),
+			};
 			crate::rpc::create_full(deps).map_err(Into::into)
 		})
 	};
@@ -258,33 +296,30 @@ pub fn new_full<N: sc_network::NetworkBackend<Block, <Block as BlockT>::Hash>>(
 			prometheus_registry.as_ref(),
 			telemetry.as_ref().map(|telemetry| telemetry.handle()),
 		);
-		let slot_duration = sc_consensus_aura::slot_duration(&*client)?;
-
-		let aura = sc_consensus_aura::start_aura::<AuraPair, _, _, _, _, _, _, _, _, _, _>(
-			StartAuraParams {
-				slot_duration,
-				client,
-				select_chain,
-				block_import,
-				proposer_factory,
-				create_inherent_data_providers: move |_, ()| async move {
-					Ok(aura_inherents(slot_duration))
-				},
-				force_authoring,
-				backoff_authoring_blocks: Option::<()>::None,
-				keystore: keystore_container.keystore(),
-				sync_oracle: sync_service.clone(),
-				justification_sync_link: sync_service.clone(),
-				block_proposal_slot_portion: SlotProportion::new(2f32 / 3f32),
-				max_block_proposal_slot_portion: None,
-				telemetry: telemetry.as_ref().map(|telemetry| telemetry.handle()),
-				compatibility_mode: Default::default(),
-			},
-		)?;
+		let babe = sc_consensus_babe::start_babe(sc_consensus_babe::BabeParams {
+			keystore: keystore_container.keystore(),
+			client,
+			select_chain,
+			env: proposer_factory,
+			block_import,
+			sync_oracle: sync_service.clone(),
+			justification_sync_link: sync_service.clone(),
+			create_inherent_data_providers: babe_inherents,
+			force_authoring,
+			backoff_authoring_blocks: Option::<
+				sc_consensus_slots::BackoffAuthoringOnFinalizedHeadLagging<u32>,
+			>::None,
+			babe_link,
+			block_proposal_slot_portion: SlotProportion::new(2f32 / 3f32),
+			max_block_proposal_slot_portion: None,
+			telemetry: telemetry.as_ref().map(|telemetry| telemetry.handle()),
+		})?;
 		// Block authoring is essential: if it stops, the node stops.
-		task_manager
-			.spawn_essential_handle()
-			.spawn_blocking("aura", Some("block-authoring"), aura);
+		task_manager.spawn_essential_handle().spawn_blocking(
+			"babe-proposer",
+			Some("block-authoring"),
+			babe,
+		);
 	}
 
 	if enable_grandpa {

@@ -2,13 +2,14 @@
 //! `local_testnet` (three validators on one machine).
 
 use crate::{
-	configs::TreasuryAccount, AccountId, BalancesConfig, ProvidersConfig, RuntimeGenesisConfig,
-	SudoConfig, EXISTENTIAL_DEPOSIT, UNIT,
+	configs::TreasuryAccount, opaque::SessionKeys, AccountId, BabeConfig, BalancesConfig,
+	ProvidersConfig, RuntimeGenesisConfig, SessionConfig, SudoConfig, ValidatorsConfig,
+	BABE_GENESIS_EPOCH_CONFIG, EXISTENTIAL_DEPOSIT, UNIT,
 };
 use alloc::{vec, vec::Vec};
 use polkadot_sdk::{
 	frame_support::build_struct_json_patch,
-	sp_consensus_aura::sr25519::AuthorityId as AuraId,
+	sp_consensus_babe::AuthorityId as BabeId,
 	sp_consensus_grandpa::AuthorityId as GrandpaId,
 	sp_genesis_builder::{self, PresetId},
 	sp_keyring::{Ed25519Keyring, Sr25519Keyring},
@@ -67,10 +68,14 @@ fn providers(
 		.collect()
 }
 
+/// A genesis validator: its account and its session keys.
+type GenesisValidator = (AccountId, BabeId, GrandpaId);
+
 /// A genesis state with the given validators, providers, endowed accounts and sudo
 /// key. The treasury account starts with the existential deposit, so that it exists.
+/// BABE and GRANDPA take their first authorities from the session pallet's keys.
 fn genesis(
-	validators: Vec<(AuraId, GrandpaId)>,
+	validators: Vec<GenesisValidator>,
 	providers: Vec<(AccountId, ProviderRoles, crate::Balance, Capacity, Vec<u8>)>,
 	endowed_accounts: Vec<AccountId>,
 	root: AccountId,
@@ -83,20 +88,27 @@ fn genesis(
 				.chain([(TreasuryAccount::get(), EXISTENTIAL_DEPOSIT)])
 				.collect(),
 		},
-		aura: polkadot_sdk::pallet_aura::GenesisConfig {
-			authorities: validators.iter().map(|(aura, _)| aura.clone()).collect(),
+		babe: BabeConfig { epoch_config: BABE_GENESIS_EPOCH_CONFIG },
+		validators: ValidatorsConfig {
+			validators: validators.iter().map(|(account, _, _)| account.clone()).collect(),
 		},
-		grandpa: polkadot_sdk::pallet_grandpa::GenesisConfig {
-			authorities: validators.into_iter().map(|(_, grandpa)| (grandpa, 1)).collect(),
+		session: SessionConfig {
+			keys: validators
+				.into_iter()
+				.map(|(account, babe, grandpa)| {
+					(account.clone(), account, SessionKeys { babe, grandpa })
+				})
+				.collect(),
 		},
 		sudo: SudoConfig { key: Some(root) },
 		providers: ProvidersConfig { providers },
 	})
 }
 
-/// The Aura (sr25519) and GRANDPA (ed25519) keys of a well-known dev account.
-fn validator_keys(aura: Sr25519Keyring, grandpa: Ed25519Keyring) -> (AuraId, GrandpaId) {
-	(aura.public().into(), grandpa.public().into())
+/// A well-known dev account as a validator: its sr25519 account, its BABE (sr25519) and
+/// GRANDPA (ed25519) keys from the same seed, as `--alice` and friends insert them.
+fn validator_keys(babe: Sr25519Keyring, grandpa: Ed25519Keyring) -> GenesisValidator {
+	(babe.to_account_id(), babe.public().into(), grandpa.public().into())
 }
 
 fn development_config_genesis() -> Value {

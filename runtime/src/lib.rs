@@ -29,8 +29,8 @@ mod tests;
 pub mod weights;
 
 use polkadot_sdk::{
-	frame_metadata_hash_extension, pallet_aura, pallet_authorship, pallet_balances, pallet_grandpa,
-	pallet_sudo, pallet_timestamp, pallet_transaction_payment,
+	frame_metadata_hash_extension, pallet_authorship, pallet_babe, pallet_balances, pallet_grandpa,
+	pallet_offences, pallet_sudo, pallet_timestamp, pallet_transaction_payment, sp_consensus_babe,
 	sp_runtime::{
 		generic, impl_opaque_keys,
 		traits::{BlakeTwo256, IdentifyAccount, TransactionExtension, Verify},
@@ -55,7 +55,7 @@ pub mod opaque {
 
 	impl_opaque_keys! {
 		pub struct SessionKeys {
-			pub aura: Aura,
+			pub babe: Babe,
 			pub grandpa: Grandpa,
 		}
 	}
@@ -76,8 +76,23 @@ pub const VERSION: RuntimeVersion = RuntimeVersion {
 /// Target block time. 3 s keeps three debug-built validators on two cores producing
 /// every slot, while end-to-end tests that wait for tens of blocks stay within minutes.
 pub const MILLISECS_PER_BLOCK: u64 = 3000;
-/// Aura slot length; it cannot change once a chain has started.
+/// BABE slot length; it cannot change once a chain has started.
 pub const SLOT_DURATION: u64 = MILLISECS_PER_BLOCK;
+
+/// Slots in a BABE epoch, which is also a session: the validator set can change at each
+/// epoch boundary, 30 s on this development and test chain, whose end-to-end tests watch
+/// validators join and leave. A public network would choose hours (docs/chain.md). It
+/// cannot change once a chain has started.
+pub const EPOCH_DURATION_IN_SLOTS: u64 = 10;
+
+/// BABE's epoch configuration at genesis: a primary (VRF-won) slot is claimed with
+/// probability 1/4 per validator, and every slot has a secondary author drawn by VRF too,
+/// so that every block carries a VRF output and a single dev validator authors every slot.
+pub const BABE_GENESIS_EPOCH_CONFIG: sp_consensus_babe::BabeEpochConfiguration =
+	sp_consensus_babe::BabeEpochConfiguration {
+		c: (1, 4),
+		allowed_slots: sp_consensus_babe::AllowedSlots::PrimaryAndSecondaryVRFSlots,
+	};
 
 /// Blocks per minute, hour and day at the target block time.
 pub const MINUTES: BlockNumber = 60_000 / (MILLISECS_PER_BLOCK as BlockNumber);
@@ -238,7 +253,7 @@ mod runtime {
 	#[runtime::pallet_index(1)]
 	pub type Timestamp = pallet_timestamp;
 	#[runtime::pallet_index(2)]
-	pub type Aura = pallet_aura;
+	pub type Babe = pallet_babe;
 	#[runtime::pallet_index(3)]
 	pub type Grandpa = pallet_grandpa;
 	#[runtime::pallet_index(4)]
@@ -249,6 +264,16 @@ mod runtime {
 	pub type Sudo = pallet_sudo;
 	#[runtime::pallet_index(7)]
 	pub type Authorship = pallet_authorship;
+	#[runtime::pallet_index(8)]
+	pub type Offences = pallet_offences;
+	#[runtime::pallet_index(9)]
+	pub type Historical = pallet_session::historical;
+	// Declared before the storage market: its hook folds the parent's VRF output into the
+	// seed the storage market draws from in the same block.
+	#[runtime::pallet_index(12)]
+	pub type Validators = pallet_xmbl_validators;
+	#[runtime::pallet_index(13)]
+	pub type Session = pallet_session;
 
 	// XMBL's own pallets.
 	#[runtime::pallet_index(10)]

@@ -15,7 +15,10 @@ use polkadot_sdk::{
 			OnUnbalanced,
 		},
 	},
-	sp_consensus_aura::{Slot, AURA_ENGINE_ID},
+	sp_consensus_babe::{
+		digests::{PreDigest, SecondaryPlainPreDigest},
+		BABE_ENGINE_ID,
+	},
 	sp_genesis_builder::{self, PresetId},
 	sp_io::TestExternalities,
 	sp_keyring::Sr25519Keyring,
@@ -59,9 +62,22 @@ fn is_provider(who: &AccountId) -> bool {
 		.is_some_and(|summary| summary.active && summary.roles == ProviderRoles::StorageAndCompute)
 }
 
+/// Whether `who`'s BABE key is an authority of the first epoch and its account a validator
+/// of the first session.
 fn is_authority(who: Sr25519Keyring) -> bool {
-	let key: polkadot_sdk::sp_consensus_aura::sr25519::AuthorityId = who.public().into();
-	polkadot_sdk::pallet_aura::Authorities::<crate::Runtime>::get().contains(&key)
+	let key: polkadot_sdk::sp_consensus_babe::AuthorityId = who.public().into();
+	let babe = polkadot_sdk::pallet_babe::Authorities::<crate::Runtime>::get()
+		.iter()
+		.any(|(authority, _)| *authority == key);
+	let session =
+		pallet_session::Validators::<crate::Runtime>::get().contains(&who.to_account_id());
+	assert_eq!(babe, session, "{who:?}: BABE authorities and session validators differ");
+	babe
+}
+
+/// The number of BABE authorities of the first epoch.
+fn authority_count() -> usize {
+	polkadot_sdk::pallet_babe::Authorities::<crate::Runtime>::get().len()
 }
 
 #[test]
@@ -75,9 +91,11 @@ fn every_preset_builds_with_an_endowed_treasury() {
 				Balances::balance(&TreasuryAccount::get()) >= EXISTENTIAL_DEPOSIT,
 				"{id}: treasury not endowed"
 			);
-			assert!(
-				!polkadot_sdk::pallet_aura::Authorities::<crate::Runtime>::get().is_empty(),
-				"{id}: no authority"
+			assert!(authority_count() > 0, "{id}: no authority");
+			assert_eq!(
+				polkadot_sdk::pallet_grandpa::Pallet::<crate::Runtime>::grandpa_authorities().len(),
+				authority_count(),
+				"{id}: GRANDPA and BABE authorities differ"
 			);
 		});
 	}
@@ -86,7 +104,7 @@ fn every_preset_builds_with_an_endowed_treasury() {
 #[test]
 fn development_preset_has_alice_as_validator_and_five_providers() {
 	preset_state(sp_genesis_builder::DEV_RUNTIME_PRESET).execute_with(|| {
-		assert_eq!(polkadot_sdk::pallet_aura::Authorities::<crate::Runtime>::get().len(), 1);
+		assert_eq!(authority_count(), 1);
 		assert!(is_authority(Sr25519Keyring::Alice));
 		for (index, keyring) in (0u16..).zip(crate::genesis_config_presets::DEV_PROVIDERS) {
 			let record = pallet_xmbl_providers::Providers::<crate::Runtime>::get(account(keyring))
@@ -107,7 +125,7 @@ fn development_preset_has_alice_as_validator_and_five_providers() {
 #[test]
 fn local_testnet_preset_has_three_validators_and_providers() {
 	preset_state(sp_genesis_builder::LOCAL_TESTNET_RUNTIME_PRESET).execute_with(|| {
-		assert_eq!(polkadot_sdk::pallet_aura::Authorities::<crate::Runtime>::get().len(), 3);
+		assert_eq!(authority_count(), 3);
 		for keyring in [Sr25519Keyring::Alice, Sr25519Keyring::Bob, Sr25519Keyring::Charlie] {
 			assert!(is_authority(keyring), "{keyring:?} authority");
 			assert!(is_provider(&account(keyring)), "{keyring:?} provider");
@@ -116,12 +134,18 @@ fn local_testnet_preset_has_three_validators_and_providers() {
 	});
 }
 
-/// Start block 1, sealed in `slot` (the author is authority `slot % count`), or without a
+/// Start block 1, sealed by BABE authority `authority` in a secondary slot, or without a
 /// pre-runtime digest (no author found).
-fn start_block(slot: Option<u64>) {
+fn start_block(authority: Option<u32>) {
 	let digest = Digest {
-		logs: slot
-			.map(|slot| DigestItem::PreRuntime(AURA_ENGINE_ID, Slot::from(slot).encode()))
+		logs: authority
+			.map(|authority_index| {
+				let pre_digest = PreDigest::SecondaryPlain(SecondaryPlainPreDigest {
+					authority_index,
+					slot: 5.into(),
+				});
+				DigestItem::PreRuntime(BABE_ENGINE_ID, pre_digest.encode())
+			})
 			.into_iter()
 			.collect(),
 	};
@@ -157,7 +181,7 @@ const TIP: Balance = 7_777;
 #[test]
 fn fees_go_20_percent_to_the_author_80_to_the_treasury_and_tips_to_the_author() {
 	preset_state(sp_genesis_builder::DEV_RUNTIME_PRESET).execute_with(|| {
-		start_block(Some(5));
+		start_block(Some(0));
 		let alice = account(Sr25519Keyring::Alice);
 		let (author_before, treasury_before, issuance) = snapshot(&alice);
 		DealWithFees::on_unbalanceds(
@@ -175,7 +199,7 @@ fn fees_go_20_percent_to_the_author_80_to_the_treasury_and_tips_to_the_author() 
 #[test]
 fn a_fee_passed_alone_is_split_too() {
 	preset_state(sp_genesis_builder::DEV_RUNTIME_PRESET).execute_with(|| {
-		start_block(Some(5));
+		start_block(Some(0));
 		let alice = account(Sr25519Keyring::Alice);
 		let (author_before, treasury_before, issuance) = snapshot(&alice);
 		DealWithFees::on_unbalanced(withdraw_from_dave(FEE));

@@ -1,6 +1,7 @@
 // @polkadot/api, straight from the npm registry, against a real `xmbl-node --dev`:
 // it reads the metadata with no custom types, decodes the providers pallet's storage,
-// and sends a transfer signed by //Alice that is included and finalized.
+// sends a transfer signed by //Alice that is included and finalized, and registers
+// session keys the node made.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { ApiPromise, WsProvider } from '@polkadot/api';
@@ -11,11 +12,12 @@ import { startDevNode } from './dev-node.js';
 const TIMEOUT_MS = 120_000;
 
 let node;
+let provider;
 let api;
 
 before(async () => {
   node = await startDevNode();
-  const provider = new WsProvider(node.url, false);
+  provider = new WsProvider(node.url, false);
   await provider.connect();
   api = await ApiPromise.create({ provider, throwOnConnect: true, noInitWarn: true });
 }, { timeout: TIMEOUT_MS });
@@ -31,9 +33,15 @@ test('reads the chain, its token and every pallet from the metadata alone', { ti
   assert.deepEqual(api.registry.chainTokens, ['XMBL']);
   assert.deepEqual(api.registry.chainDecimals, [12]);
   assert.equal(api.registry.chainSS58, 42);
-  for (const pallet of ['system', 'timestamp', 'aura', 'grandpa', 'balances', 'transactionPayment', 'sudo', 'providers']) {
+  for (const pallet of ['system', 'timestamp', 'babe', 'grandpa', 'session', 'offences', 'validators', 'balances', 'transactionPayment', 'sudo', 'providers']) {
     assert.ok(api.tx[pallet] || api.query[pallet], `metadata lists ${pallet}`);
   }
+  assert.equal(api.query.aura, undefined, 'no Aura: blocks are made by BABE');
+  assert.equal(typeof api.tx.session.setKeys, 'function');
+  assert.equal(typeof api.tx.validators.addValidator, 'function');
+  const epoch = await api.query.babe.epochIndex();
+  assert.equal(typeof epoch.toNumber(), 'number');
+  assert.equal(api.consts.babe.epochDuration.toNumber(), 10);
   assert.equal(typeof api.tx.balances.transferKeepAlive, 'function');
   const existentialDeposit = api.consts.balances.existentialDeposit.toBigInt();
   assert.equal(existentialDeposit, 1_000_000_000n);
@@ -84,4 +92,34 @@ test('decodes the genesis provider from the providers pallet', { timeout: TIMEOU
   assert.ok(provider.status.isActive, `status ${provider.status.toString()}`);
   const ferdie = new Keyring({ type: 'sr25519' }).addFromUri('//Ferdie').address;
   assert.ok((await api.query.providers.providers(ferdie)).isNone, 'Ferdie is not a provider');
+});
+
+test('session keys made by the node are registered with session.setKeys', { timeout: TIMEOUT_MS }, async () => {
+  const keyring = new Keyring({ type: 'sr25519' });
+  const ferdie = keyring.addFromUri('//Ferdie');
+  // The node makes BABE and GRANDPA keys and proves they belong to Ferdie's account.
+  const generated = await provider.send(
+    'author_rotateKeysWithOwner',
+    [api.createType('AccountId', ferdie.address).toHex()],
+  );
+  assert.match(generated.keys, /^0x[0-9a-f]{128}$/, 'two 32-byte public keys');
+  assert.ok(generated.proof, 'a proof of possession');
+
+  const { events } = await new Promise((resolve, reject) => {
+    api.tx.session.setKeys(generated.keys, generated.proof)
+      .signAndSend(ferdie, (result) => {
+        if (result.dispatchError) {
+          reject(new Error(`dispatch error: ${result.dispatchError.toString()}`));
+        } else if (result.status.isInBlock) {
+          resolve({ events: result.events });
+        } else if (result.isError) {
+          reject(new Error(`transaction failed: ${result.status.toString()}`));
+        }
+      })
+      .catch(reject);
+  });
+  assert.ok(events.some(({ event }) => api.events.system.ExtrinsicSuccess.is(event)), 'setKeys succeeded');
+  const next = await api.query.session.nextKeys(ferdie.address);
+  assert.ok(next.isSome, 'Ferdie has session keys');
+  assert.equal(next.unwrap().toHex(), generated.keys);
 });

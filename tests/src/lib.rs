@@ -299,6 +299,11 @@ impl Node {
 		self.child.lock().unwrap().as_mut().and_then(|c| c.try_wait().ok().flatten())
 	}
 
+	/// The `--chain` the node runs (for nodes that join its network).
+	pub fn chain(&self) -> &str {
+		&self.config.chain
+	}
+
 	/// The node's base path (database, keystore, shard stores under `shards/`).
 	pub fn base_path(&self) -> &Path {
 		self.base_path.path()
@@ -368,6 +373,12 @@ impl Node {
 	pub fn best_number(&self) -> Result<u64, String> {
 		let header = self.rpc("chain_getHeader", json!([]))?;
 		parse_number(&header["number"])
+	}
+
+	/// The header of block `number` of the best chain.
+	pub fn header_at(&self, number: u64) -> Result<Value, String> {
+		let hash = self.rpc("chain_getBlockHash", json!([number]))?;
+		self.rpc("chain_getHeader", json!([hash]))
 	}
 
 	/// The number of the last finalized block.

@@ -1,11 +1,12 @@
 //! One `impl Config` per pallet of the runtime.
 
 use crate::{
-	AccountId, Aura, Balance, Balances, Block, BlockNumber, Hash, Nonce, PalletInfo, Runtime,
-	RuntimeCall, RuntimeEvent, RuntimeFreezeReason, RuntimeHoldReason, RuntimeOrigin, RuntimeTask,
-	System, EXISTENTIAL_DEPOSIT, MICRO_UNIT, MILLI_UNIT, PROVIDER_UNBONDING_PERIOD, SLOT_DURATION,
-	SS58_PREFIX, STORAGE_MAX_MISSED_PERIODS, STORAGE_PROOF_PERIOD, STORAGE_UPLOAD_WINDOW, UNIT,
-	VERSION,
+	AccountId, Babe, Balance, Balances, Block, BlockNumber, Hash, Historical, Nonce, Offences,
+	PalletInfo, Runtime, RuntimeCall, RuntimeEvent, RuntimeFreezeReason, RuntimeHoldReason,
+	RuntimeOrigin, RuntimeTask, Session, System, UncheckedExtrinsic, Validators,
+	EPOCH_DURATION_IN_SLOTS, EXISTENTIAL_DEPOSIT, MICRO_UNIT, MILLI_UNIT,
+	PROVIDER_UNBONDING_PERIOD, SLOT_DURATION, SS58_PREFIX, STORAGE_MAX_MISSED_PERIODS,
+	STORAGE_PROOF_PERIOD, STORAGE_UPLOAD_WINDOW, UNIT, VERSION,
 };
 use polkadot_sdk::{
 	frame_support::{
@@ -15,8 +16,8 @@ use polkadot_sdk::{
 		traits::{
 			fungible::{Balanced, Credit},
 			tokens::imbalance::ResolveTo,
-			ConstBool, ConstU128, ConstU32, ConstU64, ConstU8, FindAuthor, Imbalance, OnUnbalanced,
-			Randomness, VariantCountOf,
+			ConstU128, ConstU32, ConstU64, ConstU8, Imbalance, KeyOwnerProofSystem, OnUnbalanced,
+			VariantCountOf,
 		},
 		weights::{
 			constants::{ExtrinsicBaseWeight, ParityDbWeight, WEIGHT_REF_TIME_PER_SECOND},
@@ -28,13 +29,15 @@ use polkadot_sdk::{
 	frame_system::{
 		self, limits::BlockLength as SystemBlockLength, limits::BlockWeights as SystemBlockWeights,
 	},
-	pallet_aura, pallet_authorship, pallet_balances, pallet_grandpa, pallet_sudo, pallet_timestamp,
+	pallet_authorship, pallet_babe, pallet_balances, pallet_grandpa, pallet_offences, pallet_sudo,
+	pallet_timestamp,
 	pallet_transaction_payment::{self, FungibleAdapter, Multiplier, TargetedFeeAdjustment},
-	sp_consensus_aura::sr25519::AuthorityId as AuraId,
-	sp_core::{sr25519, Void},
+	sp_consensus_babe::AuthorityId as BabeId,
+	sp_consensus_grandpa::AuthorityId as GrandpaId,
+	sp_core::crypto::KeyTypeId,
 	sp_runtime::{
-		traits::{AccountIdConversion, BlakeTwo256, Bounded, Hash as HashT, One},
-		ConsensusEngineId, FixedPointNumber, Perbill, Perquintill,
+		traits::{AccountIdConversion, Bounded, ConvertInto, One, OpaqueKeys},
+		FixedPointNumber, Perbill, Perquintill,
 	},
 	sp_version::RuntimeVersion,
 };
@@ -51,7 +54,7 @@ parameter_types! {
 }
 
 /// Storage reads of the fee split per extrinsic, at most: the cached block author
-/// (`Authorship::Author`), on its first use in a block the digest and the Aura authorities,
+/// (`Authorship::Author`), on its first use in a block the digest and the session's validators,
 /// then the treasury's and the author's accounts.
 pub const FEE_SPLIT_READS: u64 = 5;
 
@@ -119,42 +122,148 @@ impl frame_system::Config for Runtime {
 	type MaxConsumers = ConstU32<16>;
 }
 
-impl pallet_aura::Config for Runtime {
-	/// Aura authorities sign blocks with sr25519.
-	type AuthorityId = AuraId;
-	/// No validator is ever disabled: there is no staking/slashing of validators yet.
-	type DisabledValidators = ();
+parameter_types! {
+	/// An epoch of [`EPOCH_DURATION_IN_SLOTS`] slots.
+	pub const EpochDuration: u64 = EPOCH_DURATION_IN_SLOTS;
+	/// With secondary slots every slot has an author, so a block per slot.
+	pub const ExpectedBlockTime: u64 = SLOT_DURATION;
+	/// An equivocation report is valid for a whole session: nodes that see both headers
+	/// late can still report them.
+	pub const ReportLongevity: u64 = EPOCH_DURATION_IN_SLOTS;
+}
+
+impl pallet_babe::Config for Runtime {
+	/// One epoch is one session.
+	type EpochDuration = EpochDuration;
+	type ExpectedBlockTime = ExpectedBlockTime;
+	/// The session pallet ends epochs, so that the authorities change with the session.
+	type EpochChangeTrigger = pallet_babe::ExternalTrigger;
+	/// A disabled validator's blocks are refused.
+	type DisabledValidators = Session;
+	/// Weights of BABE's calls (equivocation reports) as its authors measured them.
+	type WeightInfo = ();
 	/// Upper bound of the authority set.
-	type MaxAuthorities = ConstU32<32>;
-	/// One block per slot.
-	type AllowMultipleBlocksPerSlot = ConstBool<false>;
-	/// Slot duration derived from the timestamp pallet's minimum period.
-	type SlotDuration = pallet_aura::MinimumPeriodTimesTwo<Runtime>;
+	type MaxAuthorities = ConstU32<MAX_VALIDATORS>;
+	/// No nominators.
+	type MaxNominators = ConstU32<0>;
+	/// A proof that a BABE key belonged to a validator of the session it signed in.
+	type KeyOwnerProof = <Historical as KeyOwnerProofSystem<(KeyTypeId, BabeId)>>::Proof;
+	/// Reports are checked against the historical session roots and go to the offences
+	/// pallet, which has the offender disabled and removed by the validators pallet.
+	type EquivocationReportSystem =
+		pallet_babe::EquivocationReportSystem<Self, Offences, Historical, ReportLongevity>;
+}
+
+/// The most validators the chain may have: BABE's and GRANDPA's authority bound.
+pub const MAX_VALIDATORS: u32 = 32;
+
+impl pallet_xmbl_validators::Config for Runtime {
+	/// Governance (sudo on these chains) admits and removes validators (docs/chain.md).
+	type AdminOrigin = EnsureRoot<AccountId>;
+	type MaxValidators = ConstU32<MAX_VALIDATORS>;
+	/// The chain goes on with one validator; a removal or offence never takes the last.
+	type MinValidators = ConstU32<1>;
+	/// Each block's VRF output, read in the next block.
+	type BlockVrf = pallet_babe::ParentBlockRandomness<Runtime>;
+	/// Storage operations counted from the code with a margin over the benchmarks.
+	type WeightInfo = ();
+}
+
+impl pallet_session::Config for Runtime {
+	/// The overarching event type.
+	type RuntimeEvent = RuntimeEvent;
+	/// A validator is identified by its account.
+	type ValidatorId = AccountId;
+	type ValidatorIdOf = ConvertInto;
+	/// Sessions end with BABE's epochs.
+	type ShouldEndSession = Babe;
+	type NextSessionRotation = Babe;
+	/// The validators pallet decides the set; the historical wrapper keeps a root of each
+	/// session's keys for equivocation proofs.
+	type SessionManager = pallet_session::historical::NoteHistoricalRoot<Runtime, Validators>;
+	/// BABE and GRANDPA take the new authorities.
+	type SessionHandler = <crate::opaque::SessionKeys as OpaqueKeys>::KeyTypeIdProviders;
+	type Keys = crate::opaque::SessionKeys;
+	/// Up to a third of the set (rounded down) may be disabled at once, so that an offence
+	/// never stops BABE or GRANDPA by itself.
+	type DisablingStrategy = pallet_session::disabling::UpToLimitDisablingStrategy;
+	/// Weights of `set_keys` and `purge_keys` as their authors measured them.
+	type WeightInfo = pallet_session::weights::SubstrateWeight<Runtime>;
+	/// No deposit for keys: admission is by governance, which is the spam filter.
+	type Currency = Balances;
+	type KeyDeposit = ConstU128<0>;
+}
+
+impl pallet_session::historical::Config for Runtime {
+	/// The overarching event type.
+	type RuntimeEvent = RuntimeEvent;
+	/// Validators have no exposure to record: the account alone identifies them.
+	type FullIdentification = ();
+	type FullIdentificationOf = UnitIdentification;
+}
+
+/// Every validator's full identification is `()`: its account is the whole identity.
+pub struct UnitIdentification;
+
+impl polkadot_sdk::sp_runtime::traits::Convert<AccountId, Option<()>> for UnitIdentification {
+	fn convert(_: AccountId) -> Option<()> {
+		Some(())
+	}
+}
+
+impl pallet_offences::Config for Runtime {
+	/// The overarching event type.
+	type RuntimeEvent = RuntimeEvent;
+	/// An offender as the historical session pallet proves it.
+	type IdentificationTuple = pallet_session::historical::IdentificationTuple<Self>;
+	/// Offenders are disabled and removed from the validator set.
+	type OnOffenceHandler = Validators;
+}
+
+impl<LocalCall> polkadot_sdk::frame_system::offchain::CreateTransactionBase<LocalCall> for Runtime
+where
+	RuntimeCall: From<LocalCall>,
+{
+	type Extrinsic = UncheckedExtrinsic;
+	type RuntimeCall = RuntimeCall;
+}
+
+/// Equivocation reports are unsigned transactions the node submits from its import queue.
+impl<LocalCall> polkadot_sdk::frame_system::offchain::CreateBare<LocalCall> for Runtime
+where
+	RuntimeCall: From<LocalCall>,
+{
+	fn create_bare(call: RuntimeCall) -> UncheckedExtrinsic {
+		UncheckedExtrinsic::new_bare(call)
+	}
 }
 
 impl pallet_grandpa::Config for Runtime {
 	/// The overarching event type.
 	type RuntimeEvent = RuntimeEvent;
-	/// Weights of GRANDPA's calls.
+	/// Weights of GRANDPA's calls (equivocation reports) as its authors measured them.
 	type WeightInfo = ();
 	/// Upper bound of the authority set.
-	type MaxAuthorities = ConstU32<32>;
-	/// No nominators: this is a proof-of-authority validator set.
+	type MaxAuthorities = ConstU32<MAX_VALIDATORS>;
+	/// No nominators: validators are admitted by governance.
 	type MaxNominators = ConstU32<0>;
-	/// No equivocation reporting, so no set-id to session mapping is kept.
-	type MaxSetIdSessionEntries = ConstU64<0>;
-	/// Equivocation proofs are not accepted (no session pallet to prove key ownership).
-	type KeyOwnerProof = Void;
-	/// No equivocation reporting.
-	type EquivocationReportSystem = ();
+	/// Set ids mapped to sessions for the last 28 sessions (14 minutes here), far more than
+	/// the one session an equivocation report stays valid.
+	type MaxSetIdSessionEntries = ConstU64<28>;
+	/// A proof that a GRANDPA key belonged to a validator of the session it voted in.
+	type KeyOwnerProof = <Historical as KeyOwnerProofSystem<(KeyTypeId, GrandpaId)>>::Proof;
+	/// Reports are checked against the historical session roots and go to the offences
+	/// pallet, as BABE's do.
+	type EquivocationReportSystem =
+		pallet_grandpa::EquivocationReportSystem<Self, Offences, Historical, ReportLongevity>;
 }
 
 impl pallet_timestamp::Config for Runtime {
 	/// Milliseconds since the unix epoch.
 	type Moment = u64;
-	/// Aura checks each block's timestamp against its slot.
-	type OnTimestampSet = Aura;
-	/// Half a slot, so that Aura's slot is `2 * MinimumPeriod`.
+	/// BABE checks each block's timestamp against its slot.
+	type OnTimestampSet = Babe;
+	/// Half a slot: blocks are at least that far apart.
 	type MinimumPeriod = ConstU64<{ SLOT_DURATION / 2 }>;
 	/// Weights of the timestamp inherent.
 	type WeightInfo = ();
@@ -237,24 +346,9 @@ impl pallet_sudo::Config for Runtime {
 	type WeightInfo = pallet_sudo::weights::SubstrateWeight<Runtime>;
 }
 
-/// The Aura authority that sealed a block, as an account: validators' Aura keys are
-/// sr25519 keys, and an sr25519 public key is an account id.
-pub struct AuraAuthorAccount;
-
-impl FindAuthor<AccountId> for AuraAuthorAccount {
-	fn find_author<'a, I>(digests: I) -> Option<AccountId>
-	where
-		I: 'a + IntoIterator<Item = (ConsensusEngineId, &'a [u8])>,
-	{
-		let index = pallet_aura::Pallet::<Runtime>::find_author(digests)?;
-		let authority = pallet_aura::Authorities::<Runtime>::get().get(index as usize)?.clone();
-		Some(sr25519::Public::from(authority).into())
-	}
-}
-
 impl pallet_authorship::Config for Runtime {
-	/// The block author is the Aura authority of the block's slot.
-	type FindAuthor = AuraAuthorAccount;
+	/// The block author is the session validator whose BABE key sealed the block.
+	type FindAuthor = pallet_session::FindAccountFromAuthorIndex<Self, Babe>;
 	/// Nothing else to note about authors.
 	type EventHandler = ();
 }
@@ -326,23 +420,6 @@ impl pallet_xmbl_providers::Config for Runtime {
 	type WeightInfo = crate::weights::pallet_xmbl_providers::WeightInfo<Runtime>;
 }
 
-/// Randomness from the parent block's hash, mixed with the subject.
-///
-/// Nobody but the parent block's author knows it before that block is sealed, which is what
-/// the storage market needs against anyone steering selection by ordering transactions: it
-/// draws a deal's providers `SelectionDelay` blocks after the deal, and a period's challenges
-/// when the period starts. The parent block's author can still grind it (try many blocks
-/// and keep the one whose hash suits it); docs/storage.md weighs this, and BABE's VRF
-/// output is the planned replacement.
-pub struct ParentHashRandomness;
-
-impl Randomness<Hash, BlockNumber> for ParentHashRandomness {
-	fn random(subject: &[u8]) -> (Hash, BlockNumber) {
-		let block = System::block_number();
-		(BlakeTwo256::hash_of(&(subject, System::parent_hash())), block.saturating_sub(1))
-	}
-}
-
 impl pallet_xmbl_storage::Config for Runtime {
 	/// Prices and escrow are in the native token.
 	type Currency = Balances;
@@ -350,7 +427,9 @@ impl pallet_xmbl_storage::Config for Runtime {
 	type Registry = crate::Providers;
 	type Escrow = crate::Providers;
 	type Slashing = crate::Providers;
-	type Randomness = ParentHashRandomness;
+	/// Providers and challenges are drawn from the VRF outputs of every block so far
+	/// (docs/chain.md: who can know or bias it, and when).
+	type Randomness = Validators;
 	/// Up to 16 data and 8 parity shards: a file survives the loss of up to 8 providers.
 	type MaxDataShards = ConstU8<16>;
 	type MaxParityShards = ConstU8<8>;

@@ -12,3 +12,4 @@ mod storage_dev;
 mod storage_keystore;
 mod storage_network;
 mod three_validators;
+mod validators;

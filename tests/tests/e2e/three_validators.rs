@@ -22,7 +22,7 @@ fn three_validators_produce_finalize_and_recover_a_lost_validator() {
 	let peers = alice.rpc("system_health", serde_json::json!([])).unwrap();
 	assert_eq!(peers["peers"], 2, "alice sees bob and charlie: {peers}");
 
-	// Charlie crashes. Aura goes on with Alice's and Bob's slots. GRANDPA needs
+	// Charlie crashes. BABE goes on in Alice's and Bob's slots. GRANDPA needs
 	// more than 2/3 of the voters' weight (threshold n - (n-1)/3 = 3 of 3 equal
 	// voters), so it must stop finalizing rather than finalize with 2 of 3.
 	charlie.kill();

@@ -1,0 +1,160 @@
+//! Validators that join and leave a running network, and an equivocating one.
+//!
+//! On the three-validator local network (sessions of 10 slots, 30 s), Dave starts a node
+//! with an empty keystore, makes session keys on it and registers them
+//! (`xmbl validator set-keys`), and governance admits him (`xmbl validator add`, sudo).
+//! From the session after next he authors BABE blocks (an authority index of his in a
+//! block's pre-digest) and votes in GRANDPA: with Charlie stopped, finality goes on only
+//! because three of four voters remain, and 2 of 4 could not finalize. A second node
+//! started with Charlie's keys makes Charlie sign two blocks in one slot: the equivocation
+//! is reported, Charlie is disabled at once and leaves the set. Governance then removes
+//! Dave; once he is out, his node stops and blocks are still finalized.
+//!
+//! How it fails: a join that never shows in the session (no keys, or the session manager
+//! never plans the new set), no block with Dave's index, finality stuck while Charlie is
+//! down (Dave not voting), no report within the timeout, or finality stuck after Dave
+//! leaves (the removal never took effect).
+
+use polkadot_sdk::sp_crypto_hashing::twox_128;
+use serde_json::{json, Value};
+use std::time::Duration;
+use xmbl_e2e::{start_local_network, xmbl, Node, NodeConfig};
+
+/// A session is 10 slots of 3 s; a set change shows two sessions after it is made.
+const TWO_SESSIONS: Duration = Duration::from_secs(150);
+
+const DAVE: &str = "5DAAnrj7VHTznn2AWBemMuyBwZWs6FNFjdyVXUeYum3PTXFy";
+const CHARLIE: &str = "5FLSigC9HGRKVhB9FiEo4Y3koPsNmBmLJbpXg2mp1hXcS59Y";
+
+/// `xmbl validator list` on `node`.
+fn validators(node: &Node) -> Value {
+	xmbl(node, "//Alice", &["validator", "list"])
+		.unwrap_or_else(|failure| panic!("validator list: {failure:?}"))
+}
+
+fn contains(list: &Value, who: &str) -> bool {
+	list.as_array().is_some_and(|list| list.iter().any(|entry| entry == who))
+}
+
+/// The BABE authority index in a header's pre-runtime digest: `0x06`, the engine id
+/// `BABE`, the SCALE length of the pre-digest, its variant byte and the index (u32 LE).
+fn babe_author(header: &Value) -> Option<u32> {
+	header["digest"]["logs"].as_array()?.iter().find_map(|log| {
+		let hex = log.as_str()?.strip_prefix("0x06")?.strip_prefix("42414245")?;
+		let bytes = hex::decode(hex).ok()?;
+		// A compact length of one byte (the pre-digest is under 64 bytes... or two).
+		let offset = if bytes[0] & 0b11 == 0 { 1 } else { 2 };
+		let index = bytes.get(offset + 1..offset + 5)?;
+		Some(u32::from_le_bytes(index.try_into().ok()?))
+	})
+}
+
+/// Wait until `node` has finalized `blocks` more blocks than now.
+fn finalizes(node: &Node, blocks: u64, what: &str) {
+	let from = node.finalized_number().unwrap();
+	node.wait_until(what, Duration::from_secs(120), |n| {
+		n.finalized_number().is_ok_and(|f| f >= from + blocks)
+	});
+}
+
+#[test]
+fn a_validator_joins_authors_and_votes_an_equivocator_is_disabled_and_a_removed_one_leaves() {
+	let mut network = start_local_network(3);
+	let alice = &network[0];
+	let bootnodes = network.iter().map(Node::multiaddr).collect::<Vec<_>>();
+	let with_bootnodes = |mut args: Vec<String>| {
+		args.push("--bootnodes".into());
+		args.extend(bootnodes.iter().cloned());
+		args
+	};
+	let mut dave = Node::start(
+		"dave",
+		NodeConfig {
+			chain: alice.chain().to_owned(),
+			validator: None,
+			node_key: Some(format!("{:064x}", 4)),
+			extra_args: with_bootnodes(vec!["--validator".into()]),
+		},
+	);
+	dave.wait_until("dave syncs", Duration::from_secs(120), |n| {
+		n.best_number().is_ok_and(|b| b >= 2)
+	});
+
+	// A stranger cannot admit itself; keys first, then governance.
+	let refused = xmbl(&dave, "//Dave", &["validator", "add", DAVE]).unwrap_err();
+	assert_eq!(refused.code, 3, "a non-sudo signer is refused: {:?}", refused.error);
+	let keys = xmbl(&dave, "//Dave", &["validator", "set-keys"])
+		.unwrap_or_else(|failure| panic!("set-keys: {failure:?}"));
+	assert_eq!(keys["keys"].as_str().map(str::len), Some(2 + 2 * 64), "BABE + GRANDPA keys");
+	let added = xmbl(alice, "//Alice", &["validator", "add", DAVE])
+		.unwrap_or_else(|failure| panic!("validator add: {failure:?}"));
+	assert!(
+		added["events"].to_string().contains("ValidatorAdded"),
+		"the admission is an event: {added}"
+	);
+	assert!(contains(&validators(alice)["planned"], DAVE));
+
+	// From the session after next, Dave is a BABE authority and authors blocks.
+	alice.wait_until("dave in the session's validators", TWO_SESSIONS, |n| {
+		contains(&validators(n)["validators"], DAVE)
+	});
+	let set = validators(alice);
+	let dave_index = set["validators"]
+		.as_array()
+		.unwrap()
+		.iter()
+		.position(|v| v == DAVE)
+		.expect("dave is a validator") as u32;
+	let first = alice.best_number().unwrap();
+	alice.wait_until("a block authored by dave", Duration::from_secs(90), |n| {
+		let best = n.best_number().unwrap_or(first);
+		(first + 1..=best).any(|number| {
+			n.header_at(number).ok().and_then(|h| babe_author(&h)) == Some(dave_index)
+		})
+	});
+
+	// Dave votes: with Charlie down, 3 of 4 voters remain, which finalizes; without
+	// Dave's votes 2 of 4 could not.
+	network[2].kill();
+	finalizes(&network[0], 3, "finality with charlie down");
+	network[2].restart();
+	finalizes(&network[2], 3, "charlie back");
+	let alice = &network[0];
+
+	// A second node with Charlie's keys: two blocks in one slot, reported and punished.
+	let twin = Node::start(
+		"charlie-twin",
+		NodeConfig {
+			chain: alice.chain().to_owned(),
+			validator: Some("charlie".into()),
+			node_key: Some(format!("{:064x}", 5)),
+			extra_args: with_bootnodes(Vec::new()),
+		},
+	);
+	alice.wait_until("charlie disabled for equivocating", TWO_SESSIONS, |n| {
+		contains(&validators(n)["disabled"], CHARLIE)
+	});
+	let set = validators(alice);
+	assert!(!contains(&set["planned"], CHARLIE), "the offender leaves the set: {set}");
+	let reports = [twox_128(b"Offences"), twox_128(b"Reports")].concat();
+	let offences = alice
+		.rpc("state_getKeys", json!([format!("0x{}", hex::encode(reports))]))
+		.expect("offences keys");
+	assert!(
+		offences.as_array().is_some_and(|keys| !keys.is_empty()),
+		"the offence is recorded in pallet-offences: {offences}"
+	);
+	drop(twin);
+
+	// Governance removes Dave; once he is out of the session, his node stops and the
+	// remaining validators still finalize.
+	let removed = xmbl(alice, "//Alice", &["validator", "remove", DAVE])
+		.unwrap_or_else(|failure| panic!("validator remove: {failure:?}"));
+	assert!(removed["events"].to_string().contains("ValidatorRemoved"), "{removed}");
+	alice.wait_until("dave out of the session", TWO_SESSIONS, |n| {
+		let set = validators(n);
+		!contains(&set["validators"], DAVE) && !contains(&set["validators"], CHARLIE)
+	});
+	dave.kill();
+	finalizes(alice, 3, "finality without dave");
+}
