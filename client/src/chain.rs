@@ -42,6 +42,11 @@ pub type EventRecord = frame_system::EventRecord<RuntimeEvent, H256>;
 /// A transaction that is not included within them can never be included later.
 pub const MORTALITY: u64 = 64;
 
+/// How far below the best block a transaction's era starts when finality lags by more:
+/// deep enough that no BABE fork reorganises it away, which would make the era's birth
+/// block unknown to the chain the transaction is checked on ("ancient birth block").
+const ERA_DEPTH: u32 = 16;
+
 /// How long to wait for a node to accept the WebSocket connection.
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 
@@ -487,7 +492,25 @@ impl Chain {
 		}
 	}
 
-	/// The signed extrinsic: mortal from the best block, with the metadata hash of
+	/// The block a new transaction's mortal era starts at: the finalized head, or, while
+	/// finality lags more than [`ERA_DEPTH`] blocks, the best chain's block that deep.
+	/// Never the best block itself: BABE's fork choice follows primary slots, so the best
+	/// chain can switch to a fork that does not contain it.
+	async fn era_block(&self) -> Result<Header, ClientError> {
+		let finalized = self.finalized_head().await?;
+		let best = self.best_header().await?;
+		if best.number.saturating_sub(finalized.number) <= ERA_DEPTH {
+			return Ok(finalized);
+		}
+		let hash: Option<H256> =
+			self.request("chain_getBlockHash", rpc_params![best.number - ERA_DEPTH]).await?;
+		match hash {
+			Some(hash) => self.header(hash).await,
+			None => Ok(finalized),
+		}
+	}
+
+	/// The signed extrinsic: mortal from [`Chain::era_block`], with the metadata hash of
 	/// the runtime the call was encoded for.
 	async fn sign(
 		&self,
@@ -503,10 +526,11 @@ impl Chain {
 					.await?
 			},
 		};
-		let best = self.best_header().await?;
-		let era = Era::mortal(MORTALITY, best.number.into());
+		let birth = self.era_block().await?;
+		let era = Era::mortal(MORTALITY, birth.number.into());
 		let tx_extension = xmbl_runtime::tx_extension(nonce, 0, era);
-		let implicit = xmbl_runtime::tx_implicit(self.genesis, best.hash(), self.metadata().hash());
+		let implicit =
+			xmbl_runtime::tx_implicit(self.genesis, birth.hash(), self.metadata().hash());
 		let payload = SignedPayload::from_raw(call.clone(), tx_extension.clone(), implicit);
 		let signature = payload.using_encoded(|bytes| signer.sign(bytes));
 		Ok(UncheckedExtrinsic::new_signed(
