@@ -25,6 +25,7 @@
 extern crate alloc;
 
 pub use pallet::*;
+pub use session::UnitIdentification;
 pub use weights::WeightInfo;
 
 #[cfg(feature = "runtime-benchmarks")]

@@ -4,7 +4,7 @@ use crate::{Config, Event, Pallet, SetChanged, Validators, WeightInfo};
 use alloc::vec::Vec;
 use polkadot_sdk::{
 	frame_support::weights::Weight,
-	sp_runtime::Perbill,
+	sp_runtime::{traits::Convert, Perbill},
 	sp_staking::{
 		offence::{OffenceDetails, OffenceSeverity, OnOffenceHandler},
 		SessionIndex,
@@ -25,6 +25,16 @@ impl<T: Config> pallet_session::SessionManager<T::AccountId> for Pallet<T> {
 	fn end_session(_end_index: SessionIndex) {}
 
 	fn start_session(_start_index: SessionIndex) {}
+}
+
+/// A validator's full identification for `pallet_session::historical`: `()`, since
+/// validators have no exposure to record and the account alone identifies them.
+pub struct UnitIdentification;
+
+impl<AccountId> Convert<AccountId, Option<()>> for UnitIdentification {
+	fn convert(_: AccountId) -> Option<()> {
+		Some(())
+	}
 }
 
 /// Validators carry no identification beyond their account: there is no exposure to

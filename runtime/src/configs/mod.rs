@@ -199,16 +199,7 @@ impl pallet_session::historical::Config for Runtime {
 	type RuntimeEvent = RuntimeEvent;
 	/// Validators have no exposure to record: the account alone identifies them.
 	type FullIdentification = ();
-	type FullIdentificationOf = UnitIdentification;
-}
-
-/// Every validator's full identification is `()`: its account is the whole identity.
-pub struct UnitIdentification;
-
-impl polkadot_sdk::sp_runtime::traits::Convert<AccountId, Option<()>> for UnitIdentification {
-	fn convert(_: AccountId) -> Option<()> {
-		Some(())
-	}
+	type FullIdentificationOf = pallet_xmbl_validators::UnitIdentification;
 }
 
 impl pallet_offences::Config for Runtime {

@@ -113,15 +113,7 @@ impl pallet_session::Config for Test {
 impl pallet_session::historical::Config for Test {
 	type RuntimeEvent = RuntimeEvent;
 	type FullIdentification = ();
-	type FullIdentificationOf = UnitIdentification;
-}
-
-/// Every validator is identified by its account alone.
-pub struct UnitIdentification;
-impl polkadot_sdk::sp_runtime::traits::Convert<AccountId, Option<()>> for UnitIdentification {
-	fn convert(_: AccountId) -> Option<()> {
-		Some(())
-	}
+	type FullIdentificationOf = crate::UnitIdentification;
 }
 
 impl Config for Test {
