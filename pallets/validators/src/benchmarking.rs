@@ -1,7 +1,7 @@
 //! Benchmarks of each call's worst case and of the per-block seed update.
 //!
 //! Run with `xmbl-node benchmark pallet --pallet pallet_xmbl_validators --extrinsic '*'` on
-//! a node built with `runtime-benchmarks` (`scripts/bench-weights.sh`).
+//! a node built with `runtime-benchmarks`; `scripts/test.sh` runs each once as a test.
 
 use crate::*;
 use codec::Decode;

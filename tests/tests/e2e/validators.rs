@@ -42,7 +42,8 @@ fn babe_author(header: &Value) -> Option<u32> {
 	header["digest"]["logs"].as_array()?.iter().find_map(|log| {
 		let hex = log.as_str()?.strip_prefix("0x06")?.strip_prefix("42414245")?;
 		let bytes = hex::decode(hex).ok()?;
-		// A compact length of one byte (the pre-digest is under 64 bytes... or two).
+		// The SCALE compact length takes one byte below 64 and two below 16,384; a
+		// secondary-VRF pre-digest (109 bytes) has two.
 		let offset = if bytes[0] & 0b11 == 0 { 1 } else { 2 };
 		let index = bytes.get(offset + 1..offset + 5)?;
 		Some(u32::from_le_bytes(index.try_into().ok()?))
