@@ -12,8 +12,8 @@
 //!
 //! How it fails: a join that never shows in the session (no keys, or the session manager
 //! never plans the new set), no block with Dave's index, finality stuck while Charlie is
-//! down (Dave not voting), no report within the timeout, or finality stuck after Dave
-//! leaves (the removal never took effect).
+//! down (Dave not voting, or the four-voter set never finalized), no report within the
+//! timeout, or finality stuck after Dave leaves (the removal never took effect).
 
 use polkadot_sdk::sp_crypto_hashing::twox_128;
 use serde_json::{json, Value};
@@ -48,6 +48,20 @@ fn babe_author(header: &Value) -> Option<u32> {
 		let index = bytes.get(offset + 1..offset + 5)?;
 		Some(u32::from_le_bytes(index.try_into().ok()?))
 	})
+}
+
+/// The number of GRANDPA voters in `node`'s finalized state. A set change is enacted by
+/// the client only once the block that signals it is finalized, so this is the set that
+/// votes on the next blocks.
+fn finalized_voters(node: &Node) -> Option<u8> {
+	let finalized = node.rpc("chain_getFinalizedHead", json!([])).ok()?;
+	let key = [twox_128(b"Grandpa"), twox_128(b"Authorities")].concat();
+	let value = node
+		.rpc("state_getStorage", json!([format!("0x{}", hex::encode(key)), finalized]))
+		.ok()?;
+	// A SCALE vector of (key, weight); its compact length fits one byte up to 63.
+	let bytes = hex::decode(value.as_str()?.strip_prefix("0x")?).ok()?;
+	Some(bytes.first()? >> 2)
 }
 
 /// Wait until `node` has finalized `blocks` more blocks than now.
@@ -115,7 +129,11 @@ fn a_validator_joins_authors_and_votes_an_equivocator_is_disabled_and_a_removed_
 	});
 
 	// Dave votes: with Charlie down, 3 of 4 voters remain, which finalizes; without
-	// Dave's votes 2 of 4 could not.
+	// Dave's votes 2 of 4 could not. Charlie stops only once the four-voter set is
+	// enacted: the three-voter set before it needs all three to finalize the change.
+	alice.wait_until("four GRANDPA voters finalized", TWO_SESSIONS, |n| {
+		finalized_voters(n) == Some(4)
+	});
 	network[2].kill();
 	finalizes(&network[0], 3, "finality with charlie down");
 	network[2].restart();
@@ -155,6 +173,9 @@ fn a_validator_joins_authors_and_votes_an_equivocator_is_disabled_and_a_removed_
 	alice.wait_until("dave out of the session", TWO_SESSIONS, |n| {
 		let set = validators(n);
 		!contains(&set["validators"], DAVE) && !contains(&set["validators"], CHARLIE)
+	});
+	alice.wait_until("two GRANDPA voters finalized", TWO_SESSIONS, |n| {
+		finalized_voters(n) == Some(2)
 	});
 	dave.kill();
 	finalizes(alice, 3, "finality without dave");
