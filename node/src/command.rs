@@ -111,6 +111,13 @@ pub fn run() -> sc_cli::Result<()> {
 			};
 			let runner = cli.create_runner(cmd)?;
 			runner.sync_run(|config| match cmd {
+				// Host functions (storage, hashing) of an unoptimised node run tens of times
+				// slower than a release build's: weights it wrote would throttle the chain.
+				BenchmarkCmd::Pallet(cmd) if cfg!(debug_assertions) && cmd.output.is_some() => {
+					Err("a debug build does not write weight files: build an optimised node \
+					     (scripts/bench-weights.sh)"
+						.into())
+				},
 				BenchmarkCmd::Pallet(cmd) => {
 					cmd.run_with_spec::<HashingFor<Block>, ()>(Some(config.chain_spec))
 				},

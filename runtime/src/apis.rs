@@ -248,7 +248,9 @@ impl_runtime_apis! {
 		) {
 			use polkadot_sdk::frame_benchmarking::BenchmarkList;
 			use polkadot_sdk::frame_support::traits::StorageInfoTrait;
-			use polkadot_sdk::frame_system_benchmarking::Pallet as SystemBench;
+			use polkadot_sdk::frame_system_benchmarking::{
+				extensions::Pallet as SystemExtensionsBench, Pallet as SystemBench,
+			};
 			use crate::*;
 
 			let mut list = Vec::<BenchmarkList>::new();
@@ -261,7 +263,9 @@ impl_runtime_apis! {
 		) -> Result<Vec<polkadot_sdk::frame_benchmarking::BenchmarkBatch>, alloc::string::String> {
 			use polkadot_sdk::frame_benchmarking::BenchmarkBatch;
 			use polkadot_sdk::frame_support::traits::WhitelistedStorageKeys;
-			use polkadot_sdk::frame_system_benchmarking::Pallet as SystemBench;
+			use polkadot_sdk::frame_system_benchmarking::{
+				extensions::Pallet as SystemExtensionsBench, Pallet as SystemBench,
+			};
 			use crate::*;
 
 			let whitelist = AllPalletsWithSystem::whitelisted_storage_keys();

@@ -251,4 +251,40 @@ fn the_storage_schedule_holds_a_worst_step_or_every_honest_one() {
 	// Before each step its worst case must still fit, after `steps - 1` honest ones.
 	let before_last = base.saturating_add(honest.saturating_mul(u64::from(steps - 1)));
 	assert!(before_last.saturating_add(worst).all_lte(limit), "{steps} honest steps do not fit");
+	// Measured as one block: `MaxDealsPerBlock` honest period ends among 100,000 deals.
+	let at_bound = <crate::Runtime as Config>::WeightInfo::deadlines_at_bound(steps);
+	println!("{steps} honest period ends among 100,000 deals: {:.1} ms", ms(at_bound));
+	assert!(at_bound.all_lte(limit), "the bound's block does not fit its share");
+}
+
+/// Every weight file in `src/weights/` was written by an optimised node, and the runtime
+/// uses each: a debug build measures the host's storage and hashing tens of times slower,
+/// and its weights would throttle the chain (the node refuses `--output` when unoptimised).
+#[test]
+fn every_weight_file_comes_from_an_optimised_build() {
+	let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src/weights");
+	let modules = std::fs::read_to_string(dir.join("mod.rs")).expect("weights/mod.rs");
+	let mut files = std::fs::read_dir(&dir)
+		.expect("src/weights")
+		.map(|entry| entry.expect("a directory entry").path())
+		.filter(|path| path.file_name().is_some_and(|name| name != "mod.rs"))
+		.collect::<Vec<_>>();
+	files.sort();
+	assert!(files.len() >= 3, "the weights of our pallets at least: {files:?}");
+	for file in files {
+		let name = file.file_stem().and_then(|stem| stem.to_str()).expect("a UTF-8 file name");
+		let text = std::fs::read_to_string(&file).expect("a weight file");
+		let binary = text
+			.lines()
+			.skip_while(|line| *line != "// Executed Command:")
+			.nth(1)
+			.and_then(|line| line.strip_prefix("// "))
+			.unwrap_or_else(|| panic!("{name}: no executed command in the header"));
+		assert!(
+			binary.ends_with("/release/xmbl-node"),
+			"{name}: written by {binary}, not a release build (scripts/bench-weights.sh)"
+		);
+		assert!(text.contains("WASM-EXECUTION: `Compiled`"), "{name}: not on compiled WASM");
+		assert!(modules.contains(&format!("pub mod {name};")), "{name} is not in weights/mod.rs");
+	}
 }

@@ -1,8 +1,9 @@
 //! Benchmarks: one per call (worst case of each), and `select` over the number of providers
 //! `p` and the draw budget `d`, to show that its cost does not grow with `p`.
 //!
-//! Run with `xmbl-node benchmark pallet --pallet pallet_xmbl_providers --extrinsic '*'
-//! --output pallets/providers/src/weights.rs` on a node built with `runtime-benchmarks`.
+//! `scripts/bench-weights.sh pallet_xmbl_providers` runs them on a release build of the node
+//! and writes `runtime/src/weights/pallet_xmbl_providers.rs`; `scripts/test.sh` runs each once
+//! as a test.
 
 use crate::*;
 use polkadot_sdk::frame_benchmarking::v2::*;

@@ -131,8 +131,66 @@ fn forged_shard<T: Config>(deal: &Deal<T>, number: u8) -> (Root, ShardProof<T>) 
 	(root, shard_proof)
 }
 
+/// The most shards a deal can have.
+fn most_shards<T: Config>() -> u32 {
+	T::MaxShards::get()
+		.min(u32::from(T::MaxDataShards::get()) + u32::from(T::MaxParityShards::get()))
+}
+
+/// `n` live active deals of `providers.len()` shards, due together at one block with every
+/// shard proven for the period, as honest providers leave them: the first deal's made-up
+/// shards of `MaxShardSize` proven by their providers through the call's own code (see
+/// `forged_shard`), the others copies of its record under the next ids. Their ids and the
+/// block they are due at.
+fn proven_deals<T: Config>(n: u32, providers: &[T::AccountId]) -> (Vec<DealId>, BlockNumberFor<T>) {
+	let owner = owner::<T>();
+	let id = active_deal::<T>(&owner, providers);
+	let mut deal = Deals::<T>::get(id).expect("deal");
+	deal.shard_size = T::MaxShardSize::get();
+	let mut proofs = Vec::new();
+	for number in 0..providers.len() as u8 {
+		let (root, mut proof) = forged_shard::<T>(&deal, number);
+		deal.shards[usize::from(number)].root = root;
+		proof.deal = id;
+		proofs.push(proof);
+	}
+	Deals::<T>::insert(id, &deal);
+	for (proof, provider) in proofs.iter().zip(providers) {
+		Pallet::<T>::do_submit_proofs(provider.clone(), core::slice::from_ref(proof))
+			.expect("proof accepted");
+	}
+	let proven = Deals::<T>::get(id).expect("deal");
+	let mut ids = vec![id];
+	for _ in 1..n {
+		let copy = NextDealId::<T>::get();
+		NextDealId::<T>::put(copy + 1);
+		Deals::<T>::insert(copy, &proven);
+		Due::<T>::insert(proven.due, copy, ());
+		DealsByOwner::<T>::insert(&owner, copy, ());
+		for (number, provider) in providers.iter().enumerate() {
+			ProviderShards::<T>::insert(provider, (copy, number as u8), ());
+		}
+		ids.push(copy);
+	}
+	(ids, proven.due)
+}
+
+/// Each of `ids`, due at `at`, went on to its second period with no shard missed, due a
+/// period later; the cursor moved past `at`.
+fn assert_honest_period_end<T: Config>(ids: &[DealId], at: BlockNumberFor<T>) {
+	for &id in ids {
+		let deal = Deals::<T>::get(id).expect("deal");
+		assert_eq!(deal.period, 1);
+		assert_eq!(deal.due, at.saturating_add(T::ProofPeriod::get()));
+		assert!(deal.shards.iter().all(|shard| shard.missed == 0
+			&& matches!(shard.state, ShardState::Stored { proven: Some(0), .. })));
+		assert!(Due::<T>::contains_key(deal.due, id));
+	}
+	assert_eq!(DueCursor::<T>::get(), at.saturating_add(1u32.into()));
+}
+
 /// The most other live deals the scale benchmarks (`deadline_among_deals`,
-/// `selection_among_deals`) set up. The unit tests run every benchmark at six points of its
+/// `deadlines_at_bound`, `selection_among_deals`) set up. The unit tests run every benchmark at six points of its
 /// range on the mock, natively and unoptimised, so they stop at fewer.
 #[cfg(not(test))]
 pub const MAX_OTHER_DEALS: u32 = 100_000;
@@ -215,15 +273,16 @@ impl<T: Config> Crowd<T> {
 		crowd
 	}
 
-	/// Whether all `d` other deals are still as they were written, each in its bucket.
-	fn untouched(&self, d: u32) -> bool {
+	/// Whether all `d` other deals are still as they were written, each in its bucket, and
+	/// `measured` deals besides them are due.
+	fn untouched(&self, d: u32, measured: u32) -> bool {
 		let mut expected = self.template.clone();
 		(0..d).all(|i| {
 			let id = self.first + DealId::from(i);
 			expected.due = self.due(i);
 			Deals::<T>::get(id).as_ref() == Some(&expected)
 				&& Due::<T>::contains_key(expected.due, id)
-		}) && Due::<T>::iter().count() == d as usize + 1
+		}) && Due::<T>::iter().count() == (d + measured) as usize
 	}
 }
 
@@ -395,29 +454,9 @@ mod benchmarks {
 	/// this weight at `HONEST_DEADLINE_CHARGED_AT_DEALS` (any other step its worst case).
 	#[benchmark]
 	fn deadline_among_deals(d: Linear<10, { MAX_OTHER_DEALS }>) {
-		let s = T::MaxShards::get()
-			.min(u32::from(T::MaxDataShards::get()) + u32::from(T::MaxParityShards::get()));
-		let provider_set = providers::<T>(s, 1 << 30);
-		let owner = owner::<T>();
-		let id = active_deal::<T>(&owner, &provider_set);
-		let mut deal = Deals::<T>::get(id).expect("deal");
-		// Made-up shards of `MaxShardSize` (see `forged_shard`), each proven by its provider
-		// through the call's own code.
-		deal.shard_size = T::MaxShardSize::get();
-		let mut proofs = Vec::new();
-		for number in 0..s as u8 {
-			let (root, mut proof) = forged_shard::<T>(&deal, number);
-			deal.shards[usize::from(number)].root = root;
-			proof.deal = id;
-			proofs.push(proof);
-		}
-		Deals::<T>::insert(id, &deal);
-		for (proof, provider) in proofs.iter().zip(&provider_set) {
-			Pallet::<T>::do_submit_proofs(provider.clone(), core::slice::from_ref(proof))
-				.expect("proof accepted");
-		}
-		let before = Deals::<T>::get(id).expect("deal");
-		let at = before.due;
+		let provider_set = providers::<T>(most_shards::<T>(), 1 << 30);
+		let (ids, at) = proven_deals::<T>(1, &provider_set);
+		let before = Deals::<T>::get(ids[0]).expect("deal");
 		let crowd = Crowd::<T>::new(d, at, &provider_set);
 		System::<T>::set_block_number(at);
 		DueCursor::<T>::put(at);
@@ -427,23 +466,37 @@ mod benchmarks {
 			Pallet::<T>::on_initialize(at);
 		}
 
-		let after = Deals::<T>::get(id).expect("deal");
-		assert_eq!(after.period, 1);
-		assert_eq!(after.due, at.saturating_add(T::ProofPeriod::get()));
+		let after = Deals::<T>::get(ids[0]).expect("deal");
 		assert_eq!(after.escrow, before.escrow, "nothing refunded: every shard was proven");
-		assert!(after.shards.iter().all(|shard| shard.missed == 0
-			&& matches!(shard.state, ShardState::Stored { proven: Some(0), .. })));
-		assert!(Due::<T>::contains_key(after.due, id));
-		assert_eq!(DueCursor::<T>::get(), at.saturating_add(1u32.into()));
-		assert!(crowd.untouched(d));
+		assert_honest_period_end::<T>(&ids, at);
+		assert!(crowd.untouched(d, 1));
+	}
+
+	/// `on_initialize` at the bound: `n` honest period ends at one block, up to
+	/// `MaxDealsPerBlock` and every one of them stepped, among [`MAX_OTHER_DEALS`] other live
+	/// deals. The runtime checks that the bound's weight fits in `MaxScheduleWeight`.
+	#[benchmark]
+	fn deadlines_at_bound(n: Linear<1, { T::MaxDealsPerBlock::get() }>) {
+		let provider_set = providers::<T>(most_shards::<T>(), 1 << 30);
+		let (ids, at) = proven_deals::<T>(n, &provider_set);
+		let crowd = Crowd::<T>::new(MAX_OTHER_DEALS, at, &provider_set);
+		System::<T>::set_block_number(at);
+		DueCursor::<T>::put(at);
+
+		#[block]
+		{
+			Pallet::<T>::on_initialize(at);
+		}
+
+		assert_honest_period_end::<T>(&ids, at);
+		assert!(crowd.untouched(MAX_OTHER_DEALS, n));
 	}
 
 	/// The same with a selection due: `on_initialize` of the block at which a deal of
 	/// `MaxShards` shards draws its providers, among `d` other live deals due later.
 	#[benchmark]
 	fn selection_among_deals(d: Linear<10, { MAX_OTHER_DEALS }>) {
-		let s = T::MaxShards::get()
-			.min(u32::from(T::MaxDataShards::get()) + u32::from(T::MaxParityShards::get()));
+		let s = most_shards::<T>();
 		let provider_set = providers::<T>(s, 1 << 30);
 		let owner = owner::<T>();
 		let (k, m) = split::<T>(s);
@@ -463,7 +516,7 @@ mod benchmarks {
 		assert_eq!(deal.status, DealStatus::Uploading { round: 0 });
 		assert!(deal.shards.iter().all(|shard| shard.provider.is_some()));
 		assert_eq!(DueCursor::<T>::get(), at.saturating_add(1u32.into()));
-		assert!(crowd.untouched(d));
+		assert!(crowd.untouched(d, 1));
 	}
 
 	impl_benchmark_test_suite!(

@@ -31,6 +31,9 @@ pub trait WeightInfo {
 	/// cost does not grow with the number of deals; the hook charges `on_initialize_base`
 	/// and `end_period` instead.
 	fn deadline_among_deals(d: u32) -> Weight;
+	/// `on_initialize` of a block at which `n` deals' periods end with every shard proven,
+	/// among 100,000 other live deals: the schedule at its bound, `MaxDealsPerBlock`.
+	fn deadlines_at_bound(n: u32) -> Weight;
 	/// `on_initialize` of a block at which one deal of `MaxShards` shards draws its
 	/// providers, among `d` other live deals due at other blocks; as `deadline_among_deals`.
 	fn selection_among_deals(d: u32) -> Weight;
@@ -106,6 +109,10 @@ impl WeightInfo for () {
 		Weight::from_parts(30_000_000, 8_000)
 			.saturating_add(ParityDbWeight::get().reads(5))
 			.saturating_add(ParityDbWeight::get().writes(4))
+	}
+	fn deadlines_at_bound(n: u32) -> Weight {
+		Self::on_initialize_base()
+			.saturating_add(Self::deadline_among_deals(0).saturating_mul(n.into()))
 	}
 	fn selection_among_deals(_d: u32) -> Weight {
 		Self::on_initialize_base().saturating_add(Self::select_providers(24))

@@ -1,7 +1,8 @@
 //! Benchmarks of each call's worst case and of the per-block seed update.
 //!
-//! Run with `xmbl-node benchmark pallet --pallet pallet_xmbl_validators --extrinsic '*'` on
-//! a node built with `runtime-benchmarks`; `scripts/test.sh` runs each once as a test.
+//! `scripts/bench-weights.sh pallet_xmbl_validators` runs them on a release build of the node
+//! and writes `runtime/src/weights/pallet_xmbl_validators.rs`; `scripts/test.sh` runs each once
+//! as a test.
 
 use crate::*;
 use codec::Decode;

@@ -1,9 +1,9 @@
 //! The weight functions of `pallet_xmbl_validators`.
 //!
-//! The `()` implementation counts the storage reads and writes of each path from the
-//! code and adds a fixed execution time per path. The runtime uses it until the
-//! benchmarks in `benchmarking.rs` are run on an optimised node and a generated weight
-//! file replaces it.
+//! The `()` implementation, for the unit tests, counts the storage reads and writes of each
+//! path from the code and adds a fixed execution time per path. The runtime uses the
+//! weights `benchmarking.rs` measures (`runtime/src/weights/pallet_xmbl_validators.rs`,
+//! written by `scripts/bench-weights.sh`).
 
 use polkadot_sdk::frame_support::weights::{constants::ParityDbWeight, Weight};
 

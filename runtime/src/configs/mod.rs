@@ -120,6 +120,9 @@ impl frame_system::Config for Runtime {
 	type SS58Prefix = SS58Prefix;
 	/// References an account may carry (holds, providers).
 	type MaxConsumers = ConstU32<16>;
+	/// Weights measured on this runtime (`scripts/bench-weights.sh`).
+	type SystemWeightInfo = crate::weights::frame_system::WeightInfo<Runtime>;
+	type ExtensionsWeightInfo = crate::weights::frame_system_extensions::WeightInfo<Runtime>;
 }
 
 parameter_types! {
@@ -165,9 +168,8 @@ impl pallet_xmbl_validators::Config for Runtime {
 	type MinValidators = ConstU32<1>;
 	/// Each block's VRF output, read in the next block.
 	type BlockVrf = pallet_babe::ParentBlockRandomness<Runtime>;
-	/// Storage operations counted from the code plus a fixed execution time per path; not
-	/// yet benchmarked on an optimised node.
-	type WeightInfo = ();
+	/// Weights measured by the pallet's benchmarks.
+	type WeightInfo = crate::weights::pallet_xmbl_validators::WeightInfo<Runtime>;
 }
 
 impl pallet_session::Config for Runtime {
@@ -257,8 +259,8 @@ impl pallet_timestamp::Config for Runtime {
 	type OnTimestampSet = Babe;
 	/// Half a slot: blocks are at least that far apart.
 	type MinimumPeriod = ConstU64<{ SLOT_DURATION / 2 }>;
-	/// Weights of the timestamp inherent.
-	type WeightInfo = ();
+	/// Weights of the timestamp inherent, measured on this runtime.
+	type WeightInfo = crate::weights::pallet_timestamp::WeightInfo<Runtime>;
 }
 
 impl pallet_balances::Config for Runtime {
@@ -268,8 +270,8 @@ impl pallet_balances::Config for Runtime {
 	type RuntimeHoldReason = RuntimeHoldReason;
 	/// Freezes are keyed by the runtime's freeze reasons.
 	type RuntimeFreezeReason = RuntimeFreezeReason;
-	/// Weights generated for pallet-balances by its authors.
-	type WeightInfo = pallet_balances::weights::SubstrateWeight<Runtime>;
+	/// Weights measured on this runtime.
+	type WeightInfo = crate::weights::pallet_balances::WeightInfo<Runtime>;
 	/// Balance type: 128 bits with 12 decimals.
 	type Balance = Balance;
 	/// Dust of reaped accounts is burned.
@@ -325,8 +327,8 @@ impl pallet_transaction_payment::Config for Runtime {
 	>;
 	/// Operational extrinsics pay 5x for their priority.
 	type OperationalFeeMultiplier = ConstU8<5>;
-	/// Weights of the payment extension.
-	type WeightInfo = ();
+	/// Weights of the payment extension, measured on this runtime.
+	type WeightInfo = crate::weights::pallet_transaction_payment::WeightInfo<Runtime>;
 }
 
 impl pallet_sudo::Config for Runtime {
@@ -334,8 +336,8 @@ impl pallet_sudo::Config for Runtime {
 	type RuntimeEvent = RuntimeEvent;
 	/// Any call can be dispatched as root.
 	type RuntimeCall = RuntimeCall;
-	/// Weights generated for pallet-sudo by its authors.
-	type WeightInfo = pallet_sudo::weights::SubstrateWeight<Runtime>;
+	/// Weights measured on this runtime.
+	type WeightInfo = crate::weights::pallet_sudo::WeightInfo<Runtime>;
 }
 
 impl pallet_authorship::Config for Runtime {
@@ -445,16 +447,18 @@ impl pallet_xmbl_storage::Config for Runtime {
 	type MissedProofSlash = ConstU128<UNIT>;
 	/// 100 mXMBL to the provider that rebuilds a lost shard.
 	type RepairBounty = ConstU128<{ 100 * MILLI_UNIT }>;
-	/// 40 deals' steps per block (400 per 10-block period), within the weight below; more
-	/// wait for the next block.
-	type MaxDealsPerBlock = ConstU32<40>;
-	/// Half a block. A step starts only while its worst case fits (24 shards all lost and
-	/// drawn anew: 415 ms by the benchmarks, which ran on a debug build of the node and
-	/// overstate) and is charged what it did, so honest period ends (1.9 ms each) fill the
-	/// 40 steps while the largest dishonest ones run one per block (docs/storage.md; the
-	/// runtime test `the_storage_schedule_holds_a_worst_step_or_every_honest_one`).
+	/// 1,000 deals' steps per block (10,000 per 10-block period), within the weight below;
+	/// more wait for the next block.
+	type MaxDealsPerBlock = ConstU32<1_000>;
+	/// Half a block. A step starts only while its worst case fits (a 24-shard selection with
+	/// every draw made twice: 33.8 ms by the benchmarks of an optimised node) and is charged
+	/// what it did, so honest period ends (0.40 ms each) fill the 1,000 steps (401 ms, with
+	/// room left for a worst case) while the largest dishonest ones run 14 per block
+	/// (docs/storage.md "Per-block bounds"; the runtime test
+	/// `the_storage_schedule_holds_a_worst_step_or_every_honest_one`).
 	type MaxScheduleWeight = StorageScheduleWeight;
-	/// 32 shards per confirmation or proof extrinsic.
+	/// 32 shards per confirmation or proof extrinsic: a full batch of proofs is at most 607 KB,
+	/// a sixth of a block's length for normal extrinsics, and weighs 11.5 ms.
 	type MaxBatch = ConstU32<32>;
 	type ProviderUnbondingPeriod = ConstU32<PROVIDER_UNBONDING_PERIOD>;
 	/// Weights measured by the pallet's benchmarks.
