@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # Storage figures on one machine: `xmbl put` and `xmbl get` of a random file (default
 # 256 MiB, 3+2) through a dev node that serves the dev chain's five genesis providers on
-# loopback, then `get` again with the providers of two data shards down (their registered
-# endpoints moved to a closed port, so the client must decode from parity), and the peak RSS
-# of the client and of the node. Prints one JSON object; docs/storage.md has the figures.
+# loopback, the proof traffic of the deal's first two periods (scripts/proof-traffic.mjs),
+# then `get` again with the providers of two data shards down (their registered endpoints
+# moved to a closed port, so the client must decode from parity), and the peak RSS of the
+# client and of the node. Prints one JSON object; docs/storage.md has the figures.
 #   scripts/bench-storage.sh [MiB]
 # The dev providers' ports (30400-30404) must be free: stop scripts/dev.sh first.
 # The debug binaries by default; XMBL_NODE and XMBL_CLIENT name others, such as release
@@ -69,6 +70,7 @@ deal="$(field .deal)"
 put_phases="$(json_field .seconds)"
 put_upload_seconds="$(field .seconds.upload)"
 node_kib="$(awk '/^VmHWM/ {print $2}' "/proc/$node_pid/status")"
+proof_traffic="$(node scripts/proof-traffic.mjs "$url" "$deal" 2)"
 measure "$xmbl" get "$deal" -o "$dir/back"
 get_seconds="$seconds" get_kib="$peak_kib" get_phases="$(json_field .seconds)"
 cmp -s "$dir/file" "$dir/back" || { echo "error: get returned other bytes" >&2; exit 1; }
@@ -95,6 +97,7 @@ cat <<EOF
   "phases_seconds": $put_phases, "upload_phase_mb_per_s": $(mbs "$put_upload_seconds")},
  "get": {"seconds": $get_seconds, "mb_per_s": $(mbs "$get_seconds"), "client_peak_rss_mib": $((get_kib / 1024)), "phases_seconds": $get_phases},
  "get_2_down": {"seconds": $down_seconds, "mb_per_s": $(mbs "$down_seconds"), "shards_used": "$used", "client_peak_rss_mib": $((down_kib / 1024)), "phases_seconds": $down_phases},
+ "proof_traffic": $proof_traffic,
  "node_peak_rss_mib_after_put": $((node_kib / 1024)),
  "load_average_before": "$load_before",
  "machine": "$(nproc) cores, $(sed -n 's/^model name\t: //p' /proc/cpuinfo | head -1)", "node": "$XMBL_NODE", "client": "$xmbl"}
