@@ -17,5 +17,12 @@ fn main() {
 		substrate_wasm_builder::WasmBuilder::init_with_defaults()
 			.enable_metadata_hash(TOKEN_SYMBOL, TOKEN_DECIMALS)
 			.build();
+		// The runtime-upgrade test's runtime: `runtime_version` comes from `Core_version`.
+		substrate_wasm_builder::WasmBuilder::init_with_defaults()
+			.enable_metadata_hash(TOKEN_SYMBOL, TOKEN_DECIMALS)
+			.enable_feature("next-spec-version")
+			.disable_runtime_version_section_check()
+			.set_file_name("wasm_binary_next_spec_version.rs")
+			.build();
 	}
 }

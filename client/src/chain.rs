@@ -3,7 +3,10 @@
 //! `author_submitAndWatchExtrinsic`. A [`Chain`] may be shared (`Arc<Chain>`) by
 //! several tasks: jsonrpsee multiplexes their requests over the one connection.
 
-use crate::{metadata::Metadata, ClientError};
+use crate::{
+	metadata::{metadata_hash, Metadata},
+	ClientError,
+};
 use codec::{Decode, DecodeAll, Encode};
 use jsonrpsee::{
 	core::{
@@ -99,13 +102,16 @@ pub struct Included {
 	pub events: Vec<RuntimeEvent>,
 }
 
-/// A connection to a node of an XMBL chain whose runtime is the one this client was
-/// built with.
+/// A connection to a node of an XMBL chain whose runtime encodes calls as the one this
+/// client was built with.
 pub struct Chain {
 	rpc: WsClient,
 	url: String,
 	genesis: H256,
 	metadata: OnceLock<Metadata>,
+	/// The spec version transactions were last signed for and its metadata hash: computed
+	/// again only when a runtime upgrade changes the version.
+	signing_for: std::sync::Mutex<Option<(u32, [u8; 32])>>,
 }
 
 /// Check a node's `ws://` or `wss://` URL (`http(s)://` is taken to mean the same
@@ -125,14 +131,14 @@ pub fn node_url(text: &str) -> Result<String, ClientError> {
 	Ok(url.into())
 }
 
-/// Refuse a node whose runtime is not the one the client's call encoding and
-/// signature come from: the same call index can mean another call in another runtime.
+/// Refuse a node whose runtime encodes calls or transaction extensions otherwise than the
+/// one this client was built with: the same call index can mean another call there. A
+/// runtime upgrade that keeps them keeps its `transaction_version` (the FRAME rule for
+/// bumping it), so any `spec_version` of this chain is accepted, and [`Chain`] signs for
+/// the version the node runs.
 pub fn check_runtime_version(node: &RuntimeVersion) -> Result<(), ClientError> {
 	let ours = &xmbl_runtime::VERSION;
-	if node.spec_name != ours.spec_name
-		|| node.spec_version != ours.spec_version
-		|| node.transaction_version != ours.transaction_version
-	{
+	if node.spec_name != ours.spec_name || node.transaction_version != ours.transaction_version {
 		return Err(ClientError::RuntimeMismatch {
 			client: describe_version(ours),
 			node: describe_version(node),
@@ -160,7 +166,13 @@ impl Chain {
 				url: url.clone(),
 				error: error.to_string(),
 			})?;
-		let mut chain = Chain { rpc, url, genesis: H256::zero(), metadata: OnceLock::new() };
+		let mut chain = Chain {
+			rpc,
+			url,
+			genesis: H256::zero(),
+			metadata: OnceLock::new(),
+			signing_for: std::sync::Mutex::new(None),
+		};
 		let version: RuntimeVersion =
 			chain.request("state_getRuntimeVersion", rpc_params![]).await?;
 		check_runtime_version(&version)?;
@@ -510,8 +522,43 @@ impl Chain {
 		}
 	}
 
-	/// The signed extrinsic: mortal from [`Chain::era_block`], with the metadata hash of
-	/// the runtime the call was encoded for.
+	/// The spec version and the metadata hash a transaction must sign to be valid on top of
+	/// the best block: those of the runtime the node runs there, which a `system.setCode`
+	/// may have changed since this client was built. Fails with
+	/// [`ClientError::RuntimeMismatch`] if that runtime encodes calls otherwise.
+	async fn signing_runtime(&self) -> Result<(u32, [u8; 32]), ClientError> {
+		let best: H256 = self.request("chain_getBlockHash", rpc_params![]).await?;
+		let version: RuntimeVersion =
+			self.request("state_getRuntimeVersion", rpc_params![best]).await?;
+		check_runtime_version(&version)?;
+		let cached = *self.signing_for.lock().expect("not poisoned");
+		if let Some((spec_version, hash)) = cached.filter(|(v, _)| *v == version.spec_version) {
+			return Ok((spec_version, hash));
+		}
+		let hash = if version.spec_version == xmbl_runtime::VERSION.spec_version {
+			self.metadata().hash()
+		} else {
+			let opaque: Option<Vec<u8>> = self
+				.runtime_call(
+					"Metadata_metadata_at_version",
+					&15u32.encode(),
+					Some(best),
+					"metadata",
+				)
+				.await?;
+			let opaque = opaque.ok_or_else(|| ClientError::Decode {
+				what: "metadata",
+				error: "the node's runtime has no metadata V15".into(),
+			})?;
+			metadata_hash(&opaque, version.spec_version)
+				.map_err(|error| ClientError::Decode { what: "metadata", error })?
+		};
+		*self.signing_for.lock().expect("not poisoned") = Some((version.spec_version, hash));
+		Ok((version.spec_version, hash))
+	}
+
+	/// The signed extrinsic: mortal from [`Chain::era_block`], for the runtime the node
+	/// runs at its best block ([`Chain::signing_runtime`]).
 	async fn sign(
 		&self,
 		signer: &sr25519::Pair,
@@ -526,11 +573,12 @@ impl Chain {
 					.await?
 			},
 		};
+		let (spec_version, metadata_hash) = self.signing_runtime().await?;
 		let birth = self.era_block().await?;
 		let era = Era::mortal(MORTALITY, birth.number.into());
 		let tx_extension = xmbl_runtime::tx_extension(nonce, 0, era);
 		let implicit =
-			xmbl_runtime::tx_implicit(self.genesis, birth.hash(), self.metadata().hash());
+			xmbl_runtime::tx_implicit(spec_version, self.genesis, birth.hash(), metadata_hash);
 		let payload = SignedPayload::from_raw(call.clone(), tx_extension.clone(), implicit);
 		let signature = payload.using_encoded(|bytes| signer.sign(bytes));
 		Ok(UncheckedExtrinsic::new_signed(
@@ -666,16 +714,21 @@ mod tests {
 	}
 
 	#[test]
-	fn refuses_a_node_with_another_runtime_version() {
+	fn signs_for_upgrades_that_keep_the_call_encoding_only() {
 		let ours = xmbl_runtime::VERSION;
 		assert!(check_runtime_version(&ours).is_ok());
-		let newer = RuntimeVersion { spec_version: ours.spec_version + 1, ..ours.clone() };
-		let error = check_runtime_version(&newer).unwrap_err();
-		assert!(matches!(error, ClientError::RuntimeMismatch { .. }), "{error}");
+		let upgraded = RuntimeVersion { spec_version: ours.spec_version + 1, ..ours.clone() };
+		assert!(check_runtime_version(&upgraded).is_ok());
 		let other_tx =
 			RuntimeVersion { transaction_version: ours.transaction_version + 1, ..ours.clone() };
-		assert!(check_runtime_version(&other_tx).is_err());
+		let error = check_runtime_version(&other_tx).unwrap_err();
+		let ClientError::RuntimeMismatch { client, node } = &error else { panic!("{error}") };
+		assert_eq!(client, "xmbl spec 100 transaction 1");
+		assert_eq!(node, "xmbl spec 100 transaction 2");
 		let other_chain = RuntimeVersion { spec_name: "polkadot".into(), ..ours };
-		assert!(check_runtime_version(&other_chain).is_err());
+		assert!(matches!(
+			check_runtime_version(&other_chain),
+			Err(ClientError::RuntimeMismatch { .. })
+		));
 	}
 }

@@ -27,7 +27,7 @@ pub enum ClientError {
 	BadUrl(String),
 	#[error("cannot reach the node at {url}: {error}")]
 	Unreachable { url: String, error: String },
-	#[error("the node runs {node}, this client was built for {client}: refusing to sign for another runtime")]
+	#[error("the node runs {node}, this client was built for {client}: its calls may be encoded otherwise, refusing to sign for it")]
 	RuntimeMismatch { client: String, node: String },
 	#[error("{method} failed: {message} (code {code})")]
 	Rpc { method: String, code: i32, message: String, data: Option<String> },

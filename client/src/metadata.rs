@@ -26,26 +26,13 @@ pub struct Metadata {
 
 impl Metadata {
 	/// Metadata of the compiled-in runtime, and its hash as the runtime's WASM build
-	/// computes it: a node running another runtime computes another hash, so a
-	/// transaction signed with this one fails there instead of being misread.
+	/// computes it.
 	pub fn of_runtime() -> Self {
 		let opaque =
 			Runtime::metadata_at_version(15).expect("every FRAME runtime has metadata V15");
-		let prefixed = RuntimeMetadataPrefixed::decode(&mut &opaque[..])
-			.expect("the runtime's own metadata decodes");
-		let RuntimeMetadata::V15(metadata) = prefixed.1 else {
-			unreachable!("metadata_at_version(15) returns V15")
-		};
-		let extra = ExtraInfo {
-			spec_version: xmbl_runtime::VERSION.spec_version,
-			spec_name: xmbl_runtime::VERSION.spec_name.to_string(),
-			base58_prefix: xmbl_runtime::SS58_PREFIX,
-			decimals: TOKEN_DECIMALS,
-			token_symbol: TOKEN_SYMBOL.into(),
-		};
-		let hash = generate_metadata_digest(&RuntimeMetadata::V15(metadata.clone()), extra)
-			.expect("the runtime's own metadata can be merkleized")
-			.hash();
+		let metadata = decode_v15(&opaque).expect("the runtime's own metadata decodes");
+		let hash = digest(&metadata, xmbl_runtime::VERSION.spec_version)
+			.expect("the runtime's own metadata can be merkleized");
 		Metadata { metadata, hash }
 	}
 
@@ -146,6 +133,36 @@ impl Metadata {
 				ty.path.segments == ["sp_core", "crypto", "AccountId32"]
 			})
 	}
+}
+
+/// The RFC-0078 hash `CheckMetadataHash` checks, of the runtime whose SCALE-encoded
+/// metadata (`Metadata_metadata_at_version(15)`) is `opaque`, at `spec_version`: what a
+/// transaction to a runtime other than the compiled-in one (after an upgrade that kept its
+/// calls) must sign. The chain's token and address format are this client's: a runtime that
+/// changed them gets another hash, and the transaction fails there instead of being misread.
+pub fn metadata_hash(opaque: &[u8], spec_version: u32) -> Result<[u8; 32], String> {
+	digest(&decode_v15(opaque)?, spec_version)
+}
+
+fn decode_v15(opaque: &[u8]) -> Result<RuntimeMetadataV15, String> {
+	match RuntimeMetadataPrefixed::decode(&mut &opaque[..])
+		.map_err(|error| error.to_string())?
+		.1
+	{
+		RuntimeMetadata::V15(metadata) => Ok(metadata),
+		_ => Err("not metadata V15".into()),
+	}
+}
+
+fn digest(metadata: &RuntimeMetadataV15, spec_version: u32) -> Result<[u8; 32], String> {
+	let extra = ExtraInfo {
+		spec_version,
+		spec_name: xmbl_runtime::VERSION.spec_name.to_string(),
+		base58_prefix: xmbl_runtime::SS58_PREFIX,
+		decimals: TOKEN_DECIMALS,
+		token_symbol: TOKEN_SYMBOL.into(),
+	};
+	Ok(generate_metadata_digest(&RuntimeMetadata::V15(metadata.clone()), extra)?.hash())
 }
 
 fn primitive_json(primitive: &Primitive) -> Json {

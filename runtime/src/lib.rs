@@ -11,6 +11,13 @@
 #[cfg(feature = "std")]
 include!(concat!(env!("OUT_DIR"), "/wasm_binary.rs"));
 
+/// This runtime under spec version [`VERSION`] + 1, and nothing else changed: what the
+/// runtime-upgrade test sets with `system.setCode` (the `next-spec-version` feature).
+#[cfg(feature = "std")]
+pub mod next_spec_version {
+	include!(concat!(env!("OUT_DIR"), "/wasm_binary_next_spec_version.rs"));
+}
+
 extern crate alloc;
 
 use alloc::vec::Vec;
@@ -61,8 +68,10 @@ pub mod opaque {
 	}
 }
 
-#[polkadot_sdk::sp_version::runtime_version]
-pub const VERSION: RuntimeVersion = RuntimeVersion {
+// The `runtime_version` section the node reads the version from; the runtime-upgrade
+// test's build has none, so the node asks its `Core_version`: `VERSION` below.
+#[cfg_attr(not(feature = "next-spec-version"), polkadot_sdk::sp_version::runtime_version)]
+const RELEASED_VERSION: RuntimeVersion = RuntimeVersion {
 	spec_name: alloc::borrow::Cow::Borrowed("xmbl"),
 	impl_name: alloc::borrow::Cow::Borrowed("xmbl"),
 	authoring_version: 1,
@@ -72,6 +81,14 @@ pub const VERSION: RuntimeVersion = RuntimeVersion {
 	transaction_version: 1,
 	system_version: 1,
 };
+
+/// The version `Core_version` reports.
+#[cfg(not(feature = "next-spec-version"))]
+pub const VERSION: RuntimeVersion = RELEASED_VERSION;
+/// The version `Core_version` reports: one spec version past the released one.
+#[cfg(feature = "next-spec-version")]
+pub const VERSION: RuntimeVersion =
+	RuntimeVersion { spec_version: RELEASED_VERSION.spec_version + 1, ..RELEASED_VERSION };
 
 /// Target block time. 3 s keeps three debug-built validators on two cores producing
 /// every slot, while end-to-end tests that wait for tens of blocks stay within minutes.
@@ -193,15 +210,20 @@ pub fn tx_extension(nonce: Nonce, tip: Balance, era: generic::Era) -> TxExtensio
 	)
 }
 
-/// The implicit part of what [`tx_extension`]'s transactions sign, for this runtime
-/// version: `era_block` is the hash of the block the era starts at (the genesis
-/// hash for an immortal era) and `metadata_hash` the RFC-0078 digest of this
-/// runtime's metadata.
-pub fn tx_implicit(genesis: Hash, era_block: Hash, metadata_hash: [u8; 32]) -> TxImplicit {
+/// The implicit part of what [`tx_extension`]'s transactions sign, for the runtime at
+/// `spec_version` (this one's, or a later one's with the same calls): `era_block` is the
+/// hash of the block the era starts at (the genesis hash for an immortal era) and
+/// `metadata_hash` the RFC-0078 digest of that runtime's metadata.
+pub fn tx_implicit(
+	spec_version: u32,
+	genesis: Hash,
+	era_block: Hash,
+	metadata_hash: [u8; 32],
+) -> TxImplicit {
 	(
 		(),
 		(),
-		VERSION.spec_version,
+		spec_version,
 		VERSION.transaction_version,
 		genesis,
 		era_block,

@@ -30,6 +30,11 @@ static RUNTIME: LazyLock<tokio::runtime::Runtime> = LazyLock::new(|| {
 		.expect("tokio runtime for the e2e harness")
 });
 
+/// Runs `future` (client library calls: `xmbl_client::Chain`) on the harness's runtime.
+pub fn block_on<F: std::future::Future>(future: F) -> F::Output {
+	RUNTIME.block_on(future)
+}
+
 /// How long a node may take from spawn to serving RPC (it compiles the runtime first).
 const RPC_START_TIMEOUT: Duration = Duration::from_secs(120);
 

@@ -6,8 +6,11 @@
 //!
 //! The service reads the chain and submits its transactions through the node's own JSON-RPC
 //! server with the `xmbl-client` library, exactly as any client does: it signs with the
-//! same code, follows the same nonce rules (`system_accountNextIndex` counts the pool), and
-//! runs on tasks of its own, so nothing it does can block block import or authoring.
+//! same code, for the runtime the node runs at its best block (so a `system.setCode` that
+//! keeps the calls' encoding changes nothing, and one that does not is logged as an error
+//! at every attempt), follows the same nonce rules (`system_accountNextIndex` counts the
+//! pool), and runs on tasks of its own, so nothing it does can block block import or
+//! authoring.
 //! `docs/storage.md` describes the HTTP interface and the duty rules.
 
 mod metrics;
@@ -33,7 +36,7 @@ use std::{
 	sync::Arc,
 	time::Duration,
 };
-use xmbl_client::Chain;
+use xmbl_client::{Chain, ClientError};
 use xmbl_runtime::{genesis_config_presets::DEV_PROVIDERS, AccountId};
 use xmbl_shard_store::ShardStore;
 
@@ -187,6 +190,8 @@ const LOG_TARGET: &str = "storage-provider";
 
 /// How long to keep trying to reach the node's own RPC server at start.
 const CONNECT_RETRY: Duration = Duration::from_secs(1);
+/// How often to say again that the node runs a runtime the service cannot sign for.
+const INCOMPATIBLE_RUNTIME_RETRY: Duration = Duration::from_secs(30);
 
 /// Starts the shard servers and duty workers of `setups` once the node's RPC server at
 /// `rpc_url` answers.
@@ -206,6 +211,10 @@ pub fn spawn(
 		let chain = loop {
 			match Chain::connect(&rpc_url).await {
 				Ok(chain) => break Arc::new(chain),
+				Err(error @ ClientError::RuntimeMismatch { .. }) => {
+					log::error!(target: LOG_TARGET, "{}", incompatible_runtime(&error));
+					tokio::time::sleep(INCOMPATIBLE_RUNTIME_RETRY).await;
+				},
 				Err(error) => {
 					log::debug!(target: LOG_TARGET, "waiting for the node's RPC at {rpc_url}: {error}");
 					tokio::time::sleep(CONNECT_RETRY).await;
@@ -239,6 +248,15 @@ pub fn spawn(
 		}
 	});
 	Ok(())
+}
+
+/// What an operator reads when the chain's runtime encodes calls otherwise than the one
+/// this node was built with: no confirmation or proof can be signed until the node is.
+fn incompatible_runtime(error: &ClientError) -> String {
+	format!(
+		"{error}. The storage provider service signs nothing until this node runs an \
+		 xmbl-node release built for the chain's runtime: its shards go unproven and are slashed"
+	)
 }
 
 impl Provider {

@@ -162,8 +162,9 @@ impl Worker {
 					metrics.confirmed(&provider.name, shards.len() as u64);
 				}
 			},
-			Err(error) => log::warn!(
+			Err(error) => log::log!(
 				target: LOG_TARGET,
+				failure_level(&error),
 				"provider {}: confirming {shards:?} failed: {error}",
 				provider.name
 			),
@@ -217,8 +218,9 @@ impl Worker {
 			Ok(()) => {
 				log::info!(target: LOG_TARGET, "provider {}: proved {shards:?}", provider.name)
 			},
-			Err(error) => log::warn!(
+			Err(error) => log::log!(
 				target: LOG_TARGET,
+				failure_level(error),
 				"provider {}: proofs {shards:?} failed: {error}",
 				provider.name
 			),
@@ -325,6 +327,16 @@ impl Worker {
 			provider.update_store_metrics();
 		}
 		Ok(())
+	}
+}
+
+/// How loud a failed confirmation or proof is: an error when no transaction of the provider
+/// can succeed until an operator acts (the runtime encodes calls otherwise than the one the
+/// node was built with), a warning when the next block may do better.
+fn failure_level(error: &ClientError) -> log::Level {
+	match error {
+		ClientError::RuntimeMismatch { .. } => log::Level::Error,
+		_ => log::Level::Warn,
 	}
 }
 

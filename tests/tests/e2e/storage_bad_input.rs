@@ -26,7 +26,6 @@
 use serde_json::{json, Value};
 use std::{
 	fs::File,
-	future::Future,
 	path::{Path, PathBuf},
 	process::{Command, Stdio},
 	thread,
@@ -34,8 +33,8 @@ use std::{
 };
 use xmbl_client::{shards, shards::ShardTransferError, Chain, Wait};
 use xmbl_e2e::{
-	client_binary, free_port_range, planck, random_bytes, register_storage_provider, shard_store,
-	unbond_dev_genesis_providers, xmbl, Failure, Node, NodeConfig,
+	block_on, client_binary, free_port_range, planck, random_bytes, register_storage_provider,
+	shard_store, unbond_dev_genesis_providers, xmbl, Failure, Node, NodeConfig,
 };
 use xmbl_file_format::{EncodeParams, FileSecret, Manifest};
 
@@ -121,16 +120,6 @@ fn corrupt_shards(store: &Path) -> Vec<String> {
 fn set_endpoint(node: &Node, suri: &str, endpoint: &str) {
 	xmbl(node, suri, &["--wait", "in-block", "provider", "update", "--endpoint", endpoint])
 		.unwrap_or_else(|failure| panic!("{suri} endpoint {endpoint}: {failure:?}"));
-}
-
-/// Runs `future` on a runtime of its own.
-fn block_on<F: Future>(future: F) -> F::Output {
-	tokio::runtime::Builder::new_multi_thread()
-		.worker_threads(2)
-		.enable_all()
-		.build()
-		.expect("tokio runtime")
-		.block_on(future)
 }
 
 /// Encodes `source` as a public 1 + 1 file into `dir/shard-0` and `dir/shard-1`.

@@ -1,12 +1,22 @@
 //! The storage market on one machine: a dev node serving the dev chain's five genesis
 //! storage providers (each with its own folder and port). `xmbl put` stores a file with the
 //! default 3+2, every shard lands on its provider's disk and is confirmed; two proof periods
-//! pass with every proof accepted and the providers paid; `xmbl get` returns the same bytes
-//! and refuses a signer who does not own the deal; `cancel` releases the escrow and the shard
-//! files leave the disks.
+//! pass with every proof accepted and the providers paid; `sudo(system.setCode)` upgrades the
+//! runtime to the next spec version and the providers, never restarted, prove and are paid
+//! for two more periods with none missed; `xmbl get` returns the same bytes and refuses a
+//! signer who does not own the deal; `cancel` releases the escrow and the shard files leave
+//! the disks.
+//!
+//! How it fails: a provider service that signs with the spec version or metadata hash it
+//! was built with has every proof after the upgrade refused (`missed` > 0, `last_proven`
+//! stuck); a client that refuses the upgraded runtime fails `get` and `cancel`.
 
+use polkadot_sdk::{frame_system, pallet_sudo};
+use serde_json::json;
 use std::time::Duration;
-use xmbl_e2e::{planck, random_bytes, shard_files, xmbl, Node, NodeConfig};
+use xmbl_client::{Chain, Wait};
+use xmbl_e2e::{block_on, planck, random_bytes, shard_files, xmbl, Node, NodeConfig};
+use xmbl_runtime::{RuntimeCall, RuntimeEvent};
 
 /// The file's owner: a funded dev account that is not a provider.
 const OWNER: &str = "//Ferdie";
@@ -30,7 +40,7 @@ fn put_prove_get_and_cancel_on_one_dev_node() {
 	let free = |who: &str| planck(&xmbl(&node, OWNER, &["balance", who]).unwrap()["free"]);
 	let bob_before = free("//Bob");
 
-	let put = xmbl(&node, OWNER, &["put", file.to_str().unwrap(), "--blocks", "60"])
+	let put = xmbl(&node, OWNER, &["put", file.to_str().unwrap(), "--blocks", "100"])
 		.unwrap_or_else(|failure| panic!("put failed: {failure:?}\n{}", node.log_tail(60)));
 	assert_eq!(put["data_shards"], 3, "{put}");
 	assert_eq!(put["parity_shards"], 2, "{put}");
@@ -74,6 +84,66 @@ fn put_prove_get_and_cancel_on_one_dev_node() {
 	assert!(
 		earned >= 2 * price && earned.is_multiple_of(price),
 		"Bob earned {earned}, price {price}"
+	);
+
+	// A runtime upgrade under the running provider service: the same runtime at the next
+	// spec version, set by the sudo key.
+	let spec_version =
+		|n: &Node| n.rpc("state_getRuntimeVersion", json!([])).unwrap()["specVersion"].as_u64();
+	assert_eq!(spec_version(&node), Some(u64::from(xmbl_runtime::VERSION.spec_version)));
+	let proven_before: Vec<u64> = deal(&node)["shards"]
+		.as_array()
+		.unwrap()
+		.iter()
+		.map(|shard| shard["last_proven"].as_u64().unwrap())
+		.collect();
+	let bob_before_upgrade = free("//Bob");
+	let code = xmbl_runtime::next_spec_version::WASM_BINARY
+		.expect("built with its WASM")
+		.to_vec();
+	let events = block_on(async {
+		let chain = Chain::connect(&node.ws_url()).await.unwrap();
+		let set_code = RuntimeCall::System(frame_system::Call::set_code { code });
+		let call = RuntimeCall::Sudo(pallet_sudo::Call::sudo { call: Box::new(set_code) });
+		let alice = xmbl_client::signer("//Alice").unwrap();
+		chain
+			.submit(&alice, call, None, Wait::InBlock, Duration::from_secs(120), |_| {})
+			.await
+			.unwrap_or_else(|error| panic!("sudo(set_code): {error}"))
+			.included
+			.expect("in a block")
+			.events
+	});
+	assert!(
+		events.iter().any(|event| matches!(
+			event,
+			RuntimeEvent::System(frame_system::Event::CodeUpdated { .. })
+		)),
+		"no CodeUpdated: {events:?}"
+	);
+	node.wait_until("the next spec version runs", Duration::from_secs(30), |n| {
+		spec_version(n) == Some(u64::from(xmbl_runtime::VERSION.spec_version) + 1)
+	});
+	node.wait_until(
+		"every shard proven for two periods after the upgrade",
+		Duration::from_secs(240),
+		|n| {
+			deal(n)["shards"].as_array().unwrap().iter().zip(&proven_before).all(
+				|(shard, before)| {
+					shard["last_proven"].as_u64().is_some_and(|period| period >= before + 2)
+				},
+			)
+		},
+	);
+	let shown = deal(&node);
+	assert!(
+		shown["shards"].as_array().unwrap().iter().all(|shard| shard["missed"] == 0),
+		"a period was missed across the upgrade: {shown}"
+	);
+	let earned = free("//Bob") - bob_before_upgrade;
+	assert!(
+		earned >= 2 * price && earned.is_multiple_of(price),
+		"Bob earned {earned} after the upgrade, price {price}"
 	);
 
 	// Any machine with the owner's secret reads the file back.
