@@ -22,10 +22,11 @@ use std::{
 };
 use xmbl_client::{ClientError, Wait};
 use xmbl_primitives::{DealId, ShardDuty, ShardTask};
-use xmbl_runtime::{BlockNumber, Runtime, RuntimeCall};
+use xmbl_runtime::{BlockNumber, Runtime, RuntimeCall, RuntimeEvent};
 
 type Duty = ShardDuty<BlockNumber>;
 type Proof = pallet_xmbl_storage::ShardProof<Runtime>;
+type StorageEvent = pallet_xmbl_storage::Event<Runtime>;
 
 /// Blocks after which a duty that is still due is acted on again (a lost transaction, a
 /// failed repair).
@@ -156,10 +157,25 @@ impl Worker {
 			shards: BoundedVec::truncate_from(shards.to_vec()),
 		});
 		match self.submit(call).await {
-			Ok(()) => {
-				log::info!(target: LOG_TARGET, "provider {}: confirmed {shards:?}", provider.name);
+			Ok(events) => {
+				let mut confirmed = Vec::new();
+				for event in events {
+					match event {
+						StorageEvent::ShardConfirmed { deal, shard, .. } => {
+							confirmed.push((deal, shard))
+						},
+						StorageEvent::ConfirmationSkipped { deal, shard, error, .. } => log::warn!(
+							target: LOG_TARGET,
+							"provider {}: confirmation of shard {shard} of deal {deal} refused: {}",
+							provider.name,
+							provider.chain.metadata().dispatch_error(&error).name
+						),
+						_ => {},
+					}
+				}
+				log::info!(target: LOG_TARGET, "provider {}: confirmed {confirmed:?}", provider.name);
 				if let Some(metrics) = &provider.metrics {
-					metrics.confirmed(&provider.name, shards.len() as u64);
+					metrics.confirmed(&provider.name, confirmed.len() as u64);
 				}
 			},
 			Err(error) => log::log!(
@@ -211,34 +227,61 @@ impl Worker {
 		let call = RuntimeCall::Storage(pallet_xmbl_storage::Call::submit_proofs {
 			proofs: BoundedVec::truncate_from(proofs.to_vec()),
 		});
-		let result = self.submit(call).await;
-		let shards: Vec<_> =
-			proofs.iter().map(|proof| (proof.deal, proof.shard, proof.period)).collect();
-		match &result {
-			Ok(()) => {
-				log::info!(target: LOG_TARGET, "provider {}: proved {shards:?}", provider.name)
+		let (accepted, refused) = match self.submit(call).await {
+			Ok(events) => {
+				let mut proven = Vec::new();
+				for event in events {
+					match event {
+						StorageEvent::ShardProven { deal, shard, period, .. } => {
+							proven.push((deal, shard, period))
+						},
+						StorageEvent::ProofSkipped { deal, shard, period, error, .. } => {
+							log::warn!(
+								target: LOG_TARGET,
+								"provider {}: proof of shard {shard} of deal {deal} for period {period} refused: {}",
+								provider.name,
+								provider.chain.metadata().dispatch_error(&error).name
+							)
+						},
+						_ => {},
+					}
+				}
+				log::info!(target: LOG_TARGET, "provider {}: proved {proven:?}", provider.name);
+				(proven.len() as u64, count - proven.len() as u64)
 			},
-			Err(error) => log::log!(
-				target: LOG_TARGET,
-				failure_level(error),
-				"provider {}: proofs {shards:?} failed: {error}",
-				provider.name
-			),
-		}
+			Err(error) => {
+				let shards: Vec<_> =
+					proofs.iter().map(|proof| (proof.deal, proof.shard, proof.period)).collect();
+				log::log!(
+					target: LOG_TARGET,
+					failure_level(&error),
+					"provider {}: proofs {shards:?} failed: {error}",
+					provider.name
+				);
+				(0, count)
+			},
+		};
 		if let Some(metrics) = &provider.metrics {
-			let (sent, failed) = if result.is_ok() { (count, 0) } else { (0, count) };
-			metrics.proofs(&provider.name, sent, failed);
+			metrics.proofs(&provider.name, accepted, refused);
 		}
 	}
 
-	/// Signs and sends `call`, and follows it into a block of the best chain.
-	async fn submit(&self, call: RuntimeCall) -> Result<(), ClientError> {
+	/// Signs and sends `call`, follows it into a block of the best chain, and returns the
+	/// storage market's events it emitted there.
+	async fn submit(&self, call: RuntimeCall) -> Result<Vec<StorageEvent>, ClientError> {
 		let provider = &self.provider;
-		provider
+		let submitted = provider
 			.chain
 			.submit(&provider.pair, call, None, Wait::InBlock, INCLUSION_TIMEOUT, |_| {})
-			.await
-			.map(|_| ())
+			.await?;
+		let events = submitted.included.map(|included| included.events).unwrap_or_default();
+		Ok(events
+			.into_iter()
+			.filter_map(|event| match event {
+				RuntimeEvent::Storage(event) => Some(event),
+				_ => None,
+			})
+			.collect())
 	}
 
 	/// Starts rebuilding `duty`'s shard unless a repair of it runs already.

@@ -101,45 +101,62 @@ impl<T: Config> Pallet<T> {
 			ensure!(seen.insert(*item), Error::<T>::DuplicateInBatch);
 		}
 		let now = frame_system::Pallet::<T>::block_number();
-		for &(id, number) in items {
-			let mut deal = Deals::<T>::get(id).ok_or(Error::<T>::UnknownDeal)?;
-			let active = deal.status == DealStatus::Active;
-			let from_period = if active { deal.period.saturating_add(1) } else { 0 };
-			let shard = deal.shards.get_mut(usize::from(number)).ok_or(Error::<T>::UnknownShard)?;
-			ensure!(shard.provider.as_ref() == Some(&provider), Error::<T>::NotAssigned);
-			let ShardState::Pending { repair, .. } = shard.state else {
-				return Err(Error::<T>::NotPending.into());
-			};
-			shard.state = ShardState::Stored { from_period, proven: None };
-			shard.missed = 0;
-			Self::deposit_event(Event::ShardConfirmed {
+		Self::each_item(
+			items,
+			|&(id, number)| Self::confirm_shard(&provider, id, number, now),
+			|&(deal, shard), error| Event::ConfirmationSkipped {
+				deal,
+				shard,
+				provider: provider.clone(),
+				error,
+			},
+		)
+	}
+
+	/// Confirms that `provider` holds shard `number` of deal `id` at block `now`.
+	fn confirm_shard(
+		provider: &T::AccountId,
+		id: DealId,
+		number: u8,
+		now: BlockNumberFor<T>,
+	) -> DispatchResult {
+		let mut deal = Deals::<T>::get(id).ok_or(Error::<T>::UnknownDeal)?;
+		let active = deal.status == DealStatus::Active;
+		let from_period = if active { deal.period.saturating_add(1) } else { 0 };
+		let shard = deal.shards.get_mut(usize::from(number)).ok_or(Error::<T>::UnknownShard)?;
+		ensure!(shard.provider.as_ref() == Some(provider), Error::<T>::NotAssigned);
+		let ShardState::Pending { repair, .. } = shard.state else {
+			return Err(Error::<T>::NotPending.into());
+		};
+		shard.state = ShardState::Stored { from_period, proven: None };
+		shard.missed = 0;
+		Self::deposit_event(Event::ShardConfirmed {
+			deal: id,
+			shard: number,
+			provider: provider.clone(),
+		});
+		if repair {
+			let bounty = T::RepairBounty::get().min(deal.repair_reserve);
+			if !bounty.is_zero() {
+				T::Escrow::release(&deal.owner, provider, bounty)?;
+				deal.repair_reserve.saturating_reduce(bounty);
+				deal.escrow.saturating_reduce(bounty);
+			}
+			Self::deposit_event(Event::ShardRepaired {
 				deal: id,
 				shard: number,
 				provider: provider.clone(),
+				bounty,
 			});
-			if repair {
-				let bounty = T::RepairBounty::get().min(deal.repair_reserve);
-				if !bounty.is_zero() {
-					T::Escrow::release(&deal.owner, &provider, bounty)?;
-					deal.repair_reserve.saturating_reduce(bounty);
-					deal.escrow.saturating_reduce(bounty);
-				}
-				Self::deposit_event(Event::ShardRepaired {
-					deal: id,
-					shard: number,
-					provider: provider.clone(),
-					bounty,
-				});
-			}
-			let all_stored =
-				deal.shards.iter().all(|shard| matches!(shard.state, ShardState::Stored { .. }));
-			if matches!(deal.status, DealStatus::Uploading { .. }) && all_stored {
-				deal.status = DealStatus::Active;
-				Self::start_period(id, &mut deal, now);
-				Self::deposit_event(Event::DealActivated { deal: id, deadline: deal.due });
-			}
-			Deals::<T>::insert(id, deal);
 		}
+		let all_stored =
+			deal.shards.iter().all(|shard| matches!(shard.state, ShardState::Stored { .. }));
+		if matches!(deal.status, DealStatus::Uploading { .. }) && all_stored {
+			deal.status = DealStatus::Active;
+			Self::start_period(id, &mut deal, now);
+			Self::deposit_event(Event::DealActivated { deal: id, deadline: deal.due });
+		}
+		Deals::<T>::insert(id, deal);
 		Ok(())
 	}
 

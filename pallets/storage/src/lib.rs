@@ -284,6 +284,23 @@ pub mod pallet {
 		DealEnded { deal: DealId, refund: BalanceOf<T> },
 		/// The deal failed before it became active; `refund` went back to the owner.
 		DealFailed { deal: DealId, reason: DealFailure, refund: BalanceOf<T> },
+		/// A shard of a `confirm_shards` batch was refused with `error` and left as it was;
+		/// the batch's other shards were confirmed.
+		ConfirmationSkipped {
+			deal: DealId,
+			shard: u8,
+			provider: T::AccountId,
+			error: DispatchError,
+		},
+		/// A proof of a `submit_proofs` batch was refused with `error` and nothing was paid
+		/// for it; the batch's other proofs were accepted.
+		ProofSkipped {
+			deal: DealId,
+			shard: u8,
+			period: u32,
+			provider: T::AccountId,
+			error: DispatchError,
+		},
 	}
 
 	#[pallet::error]
@@ -410,11 +427,14 @@ pub mod pallet {
 		/// Confirm that the caller holds shards assigned to it (uploaded or rebuilt).
 		///
 		/// - Origin: signed by the provider assigned to every shard listed.
-		/// - `shards`: `(deal, shard number)` pairs, `1..=MaxBatch`, each waiting for its
-		///   confirmation; all are confirmed or none.
+		/// - `shards`: `(deal, shard number)` pairs, `1..=MaxBatch`, none twice, each
+		///   waiting for its confirmation. One that is not (its deal cancelled or the shard
+		///   reassigned since the provider read its duties) is skipped with
+		///   [`Event::ConfirmationSkipped`]; the call fails, with that shard's error, only
+		///   when every shard is refused.
 		/// - A deal whose last shard is confirmed becomes active. A repaired shard earns the
 		///   repair bounty.
-		/// - Free when it succeeds.
+		/// - Free when a shard is confirmed.
 		/// - Emits [`Event::ShardConfirmed`] per shard, [`Event::ShardRepaired`] per repair
 		///   and [`Event::DealActivated`] per deal activated.
 		#[pallet::call_index(1)]
@@ -431,11 +451,15 @@ pub mod pallet {
 		/// Prove shards for their deals' current periods.
 		///
 		/// - Origin: signed by the provider keeping every shard listed.
-		/// - `proofs`: `1..=MaxBatch` proofs, each of the challenged leaves of one shard for
-		///   its deal's current period; all are accepted or none.
-		/// - Each proof pays the shard's price for the period from the owner's escrow.
-		/// - Free when it succeeds.
-		/// - Emits [`Event::ShardProven`] per proof.
+		/// - `proofs`: `1..=MaxBatch` proofs, no shard twice, each of the challenged leaves of
+		///   one shard for its deal's current period. A proof that is refused (stale, not
+		///   due, or not a proof of the challenged leaves) is skipped with
+		///   [`Event::ProofSkipped`]; the call fails, with that proof's error, only when
+		///   every proof is refused.
+		/// - Each proof accepted pays the shard's price for the period from the owner's
+		///   escrow.
+		/// - Free when a proof is accepted.
+		/// - Emits [`Event::ShardProven`] per proof accepted.
 		#[pallet::call_index(2)]
 		#[pallet::weight(T::WeightInfo::submit_proofs(proofs.len() as u32))]
 		pub fn submit_proofs(

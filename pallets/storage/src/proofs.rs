@@ -3,7 +3,7 @@
 use crate::*;
 use alloc::{collections::BTreeSet, vec::Vec};
 use polkadot_sdk::{
-	frame_support::{ensure, pallet_prelude::*},
+	frame_support::{ensure, pallet_prelude::*, storage::with_storage_layer},
 	frame_system::pallet_prelude::BlockNumberFor,
 	sp_io::hashing::blake2_256,
 	sp_runtime::Saturating,
@@ -29,38 +29,78 @@ impl<T: Config> Pallet<T> {
 		for proof in proofs {
 			ensure!(seen.insert((proof.deal, proof.shard)), Error::<T>::DuplicateInBatch);
 		}
-		for proof in proofs {
-			let mut deal = Deals::<T>::get(proof.deal).ok_or(Error::<T>::UnknownDeal)?;
-			ensure!(deal.status == DealStatus::Active, Error::<T>::DealNotActive);
-			ensure!(proof.period == deal.period, Error::<T>::WrongPeriod);
-			let shard =
-				deal.shards.get(usize::from(proof.shard)).ok_or(Error::<T>::UnknownShard)?;
-			ensure!(shard.provider.as_ref() == Some(&provider), Error::<T>::NotAssigned);
-			let ShardState::Stored { from_period, proven } = shard.state else {
-				return Err(Error::<T>::NotDue.into());
-			};
-			ensure!(from_period <= deal.period, Error::<T>::NotDue);
-			ensure!(proven != Some(deal.period), Error::<T>::AlreadyProven);
-
-			let indices = Self::challenge(&deal.seed, proof.shard, deal.shard_size);
-			let leaves: Vec<&[u8]> = proof.leaves.iter().map(|leaf| leaf.as_slice()).collect();
-			xmbl_merkle::verify(&shard.root, deal.shard_size, &indices, &leaves, &proof.proof)
-				.map_err(|_| Error::<T>::InvalidProof)?;
-
-			T::Escrow::release(&deal.owner, &provider, deal.price)?;
-			T::Registry::record_success(&provider);
-			deal.escrow.saturating_reduce(deal.price);
-			deal.shards[usize::from(proof.shard)].state =
-				ShardState::Stored { from_period, proven: Some(deal.period) };
-			Self::deposit_event(Event::ShardProven {
+		Self::each_item(
+			proofs,
+			|proof| Self::accept_proof(&provider, proof),
+			|proof, error| Event::ProofSkipped {
 				deal: proof.deal,
 				shard: proof.shard,
-				period: deal.period,
+				period: proof.period,
 				provider: provider.clone(),
-				paid: deal.price,
-			});
-			Deals::<T>::insert(proof.deal, deal);
-		}
+				error,
+			},
+		)
+	}
+
+	/// Runs `item` on every item of a batch in a storage layer of its own, so that a refused
+	/// item changes nothing and the others go on; a refused item is reported with the event
+	/// `skipped` makes of it. Fails with the first item's error, having changed nothing,
+	/// when every item is refused.
+	pub(crate) fn each_item<I>(
+		items: &[I],
+		mut item: impl FnMut(&I) -> DispatchResult,
+		skipped: impl Fn(&I, DispatchError) -> Event<T>,
+	) -> DispatchResult {
+		with_storage_layer(|| {
+			let mut first_error = None;
+			let mut accepted = false;
+			for each in items {
+				match with_storage_layer(|| item(each)) {
+					Ok(()) => accepted = true,
+					Err(error) => {
+						first_error.get_or_insert(error);
+						Self::deposit_event(skipped(each, error));
+					},
+				}
+			}
+			match first_error {
+				Some(error) if !accepted => Err(error),
+				_ => Ok(()),
+			}
+		})
+	}
+
+	/// Checks one proof and pays for it.
+	fn accept_proof(provider: &T::AccountId, proof: &ShardProof<T>) -> DispatchResult {
+		let mut deal = Deals::<T>::get(proof.deal).ok_or(Error::<T>::UnknownDeal)?;
+		ensure!(deal.status == DealStatus::Active, Error::<T>::DealNotActive);
+		ensure!(proof.period == deal.period, Error::<T>::WrongPeriod);
+		let shard = deal.shards.get(usize::from(proof.shard)).ok_or(Error::<T>::UnknownShard)?;
+		ensure!(shard.provider.as_ref() == Some(provider), Error::<T>::NotAssigned);
+		let ShardState::Stored { from_period, proven } = shard.state else {
+			return Err(Error::<T>::NotDue.into());
+		};
+		ensure!(from_period <= deal.period, Error::<T>::NotDue);
+		ensure!(proven != Some(deal.period), Error::<T>::AlreadyProven);
+
+		let indices = Self::challenge(&deal.seed, proof.shard, deal.shard_size);
+		let leaves: Vec<&[u8]> = proof.leaves.iter().map(|leaf| leaf.as_slice()).collect();
+		xmbl_merkle::verify(&shard.root, deal.shard_size, &indices, &leaves, &proof.proof)
+			.map_err(|_| Error::<T>::InvalidProof)?;
+
+		T::Escrow::release(&deal.owner, provider, deal.price)?;
+		T::Registry::record_success(provider);
+		deal.escrow.saturating_reduce(deal.price);
+		deal.shards[usize::from(proof.shard)].state =
+			ShardState::Stored { from_period, proven: Some(deal.period) };
+		Self::deposit_event(Event::ShardProven {
+			deal: proof.deal,
+			shard: proof.shard,
+			period: deal.period,
+			provider: provider.clone(),
+			paid: deal.price,
+		});
+		Deals::<T>::insert(proof.deal, deal);
 		Ok(())
 	}
 

@@ -4,9 +4,10 @@
 //! After each step: total issuance is unchanged and still the sum of every balance (nothing
 //! minted, burned or lost), and both pallets' invariants (`do_try_state`) hold. Operations may
 //! fail; a failed operation must change nothing: the storage root after it equals the root
-//! before. Single operations are the pallet's `do_*` functions, outside the storage layer a
-//! `#[pallet::call]` wraps around each call, so a write before a failure is caught; batches of
-//! several shards go through the calls (see the note on `confirm` and `prove` below).
+//! before. Operations are the pallet's `do_*` functions, outside the storage layer a
+//! `#[pallet::call]` wraps around each call, so a write before a failure is caught. Batches of
+//! confirmations and proofs skip a refused item and go on; they fail, changing nothing, only
+//! when every item is refused.
 
 use super::*;
 use polkadot_sdk::{
@@ -175,9 +176,6 @@ fn run(seed: u64, steps: usize, tally: &mut Tally) {
 							if rng.gen_bool(0.9) { provider } else { rng.gen_range(1..=PROVIDERS) };
 						if rng.gen_bool(0.7) {
 							// Every shard the provider has pending, in one batch.
-							// `do_confirm_shards` confirms shard by shard: a later shard's error
-							// leaves the earlier ones written, and the call's storage layer
-							// reverts them. A batch is therefore checked through the call.
 							let mut batch: Vec<(DealId, u8)> = pending
 								.iter()
 								.filter(|(_, _, p)| *p == provider)
@@ -192,7 +190,7 @@ fn run(seed: u64, steps: usize, tally: &mut Tally) {
 								));
 							}
 							unchanged_if_err(failures, step, "confirm batch", || {
-								confirm(who, &batch).map(|_| ()).map_err(|e| e.error)
+								Storage::do_confirm_shards(who, &batch)
 							});
 						} else {
 							unchanged_if_err(failures, step, "confirm", || {
@@ -223,13 +221,10 @@ fn run(seed: u64, steps: usize, tally: &mut Tally) {
 							.find(|(other, n, p)| *p == provider && (*other, *n) != (id, number))
 							.filter(|_| rng.gen_bool(0.3));
 						match more {
-							// As for confirmations: a batch goes through the call.
 							Some(&(other, n, _)) => {
 								let second = honest_proof(other, n, &files()[file_of[&other]]);
 								unchanged_if_err(failures, step, "prove batch", || {
-									submit(who, vec![proof, second])
-										.map(|_| ())
-										.map_err(|e| e.error)
+									Storage::do_submit_proofs(who, &[proof, second])
 								})
 							},
 							None => unchanged_if_err(failures, step, "prove", || {

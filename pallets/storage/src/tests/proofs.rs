@@ -324,8 +324,11 @@ fn a_repaired_shard_is_proven_from_the_next_period() {
 	});
 }
 
+/// How it fails: a batch that stops at its first refused proof, or pays for it, or keeps what
+/// a refused proof changed before it failed, breaks an `assert_eq!` on the events, the
+/// balance or the shard's state.
 #[test]
-fn batches_are_checked_whole() {
+fn a_refused_proof_is_skipped_and_the_rest_of_its_batch_is_accepted() {
 	ExtBuilder::default().build_and_execute(|| {
 		let (first_file, second_file) = (test_file(1), test_file(2));
 		let first = create(OWNER, &first_file, PERIODS, PRICE);
@@ -339,18 +342,50 @@ fn batches_are_checked_whole() {
 		let in_b = b.iter().position(|who| *who == common).unwrap() as u8;
 		let good = honest_proof(first, in_a, &first_file);
 
+		// Malformed batches are refused whole.
 		assert_refused(common, vec![], Error::<Test>::EmptyBatch);
 		assert_refused(common, vec![good.clone(), good.clone()], Error::<Test>::DuplicateInBatch);
-		// A good proof followed by a forged one: neither counts, nothing is paid.
+		// A batch whose every proof is refused fails with the first one's error, and pays.
 		let forged =
 			with_leaves(honest_proof(second, in_b, &second_file), |leaves| leaves[0][0] ^= 1);
-		assert_refused(common, vec![good.clone(), forged], Error::<Test>::InvalidProof);
+		let stale = ShardProof { period: 1, ..good.clone() };
+		assert_refused(common, vec![forged.clone(), stale], Error::<Test>::InvalidProof);
+
+		// A forged proof before a good one: the forged one is skipped, the good one paid, and
+		// the call is free.
+		System::reset_events();
+		let accepted = submit(common, vec![forged, good.clone()]).expect("one proof is accepted");
+		assert_eq!(accepted.pays_fee, Pays::No);
+		assert_eq!(
+			take_events(),
+			vec![
+				Event::ProofSkipped {
+					deal: second,
+					shard: in_b,
+					period: 0,
+					provider: common,
+					error: Error::<Test>::InvalidProof.into(),
+				},
+				Event::ShardProven {
+					deal: first,
+					shard: in_a,
+					period: 0,
+					provider: common,
+					paid: 7
+				},
+			]
+		);
+		assert_eq!(free(common), ENDOWMENT - STAKE + 7);
 		assert_eq!(
 			deal(first).shards[usize::from(in_a)].state,
+			ShardState::Stored { from_period: 0, proven: Some(0) }
+		);
+		assert_eq!(
+			deal(second).shards[usize::from(in_b)].state,
 			ShardState::Stored { from_period: 0, proven: None }
 		);
-		assert_eq!(free(common), ENDOWMENT - STAKE);
-		assert_ok!(submit(common, vec![good]));
-		assert_eq!(free(common), ENDOWMENT - STAKE + 7);
+		// The skipped shard is still due, and is paid when proven.
+		assert_ok!(submit(common, vec![honest_proof(second, in_b, &second_file)]));
+		assert_eq!(free(common), ENDOWMENT - STAKE + 14);
 	});
 }

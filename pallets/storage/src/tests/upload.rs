@@ -148,10 +148,26 @@ fn confirm_shards_errors() {
 			Storage::confirm_shards(RuntimeOrigin::none(), vec![(id, 0)].try_into().unwrap()),
 			DispatchError::BadOrigin
 		);
-		// All or nothing: the first shard of a batch is not confirmed when the second fails.
-		assert_noop!(confirm(providers[0], &[(id, 0), (id, 1)]), Error::<Test>::NotAssigned);
-
-		assert_ok!(confirm(providers[0], &[(id, 0)]));
+		// A batch whose every shard is refused fails with the first one's error.
+		assert_noop!(confirm(providers[0], &[(id, 1), (id, 2)]), Error::<Test>::NotAssigned);
+		// A shard of the batch that is not the provider's is skipped; its own is confirmed,
+		// and the call is free.
+		System::reset_events();
+		let confirmed = confirm(providers[0], &[(id, 1), (id, 0)]).expect("shard 0 is confirmed");
+		assert_eq!(confirmed.pays_fee, Pays::No);
+		assert_eq!(
+			take_events(),
+			vec![
+				Event::ConfirmationSkipped {
+					deal: id,
+					shard: 1,
+					provider: providers[0],
+					error: Error::<Test>::NotAssigned.into(),
+				},
+				Event::ShardConfirmed { deal: id, shard: 0, provider: providers[0] },
+			]
+		);
+		assert!(matches!(deal(id).shards[1].state, ShardState::Pending { .. }));
 		assert_noop!(confirm(providers[0], &[(id, 0)]), Error::<Test>::NotPending);
 
 		// A failed confirmation pays its fee.
