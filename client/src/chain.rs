@@ -306,18 +306,13 @@ impl Chain {
 			})
 	}
 
-	/// Headers of newly finalized blocks, as the node finalizes them
-	/// (`chain_subscribeFinalizedHeads`). The node may skip blocks when it finalizes
-	/// several at once; the stream ends when the connection does.
-	pub async fn finalized_heads(&self) -> Result<Subscription<Header>, ClientError> {
+	/// Headers of new best blocks, as the node imports them (`chain_subscribeNewHeads`),
+	/// whether or not finality follows. The stream ends when the connection does.
+	pub async fn best_heads(&self) -> Result<Subscription<Header>, ClientError> {
 		self.rpc
-			.subscribe(
-				"chain_subscribeFinalizedHeads",
-				rpc_params![],
-				"chain_unsubscribeFinalizedHeads",
-			)
+			.subscribe("chain_subscribeNewHeads", rpc_params![], "chain_unsubscribeNewHeads")
 			.await
-			.map_err(|error| self.rpc_error("chain_subscribeFinalizedHeads", error))
+			.map_err(|error| self.rpc_error("chain_subscribeNewHeads", error))
 	}
 
 	/// The events of block `at`.
@@ -704,7 +699,7 @@ mod tests {
 		// tasks are `Send`, and `Chain` goes behind an `Arc`.
 		let _ = |chain: &'static Chain, who: &'static AccountId| {
 			shared(chain);
-			spawnable(chain.finalized_heads());
+			spawnable(chain.best_heads());
 			spawnable(chain.best_header());
 			spawnable(chain.provider_duties(who, None));
 			spawnable(chain.deal(0, None));

@@ -106,6 +106,15 @@ pub fn local_spec_without_bootnodes(dir: &Path) -> PathBuf {
 /// given every earlier node as bootnode, and wait until each has finalized block 1.
 /// GRANDPA needs all three equal voters, so with fewer nodes it waits for block 1 only.
 pub fn start_local_network(count: usize) -> Vec<Node> {
+	start_local_network_with(count, |_| Vec::new())
+}
+
+/// [`start_local_network`], giving the `index`-th node the arguments `extra_args(index)`
+/// as well (such as the storage providers it serves).
+pub fn start_local_network_with(
+	count: usize,
+	extra_args: impl Fn(usize) -> Vec<String>,
+) -> Vec<Node> {
 	assert!(
 		(1..=LOCAL_AUTHORITIES.len()).contains(&count),
 		"the local spec has {} validators, not {count}",
@@ -116,7 +125,7 @@ pub fn start_local_network(count: usize) -> Vec<Node> {
 	let spec = local_spec_without_bootnodes(spec_dir.path());
 	let mut nodes: Vec<Node> = Vec::with_capacity(count);
 	for (index, name) in LOCAL_AUTHORITIES[..count].iter().enumerate() {
-		let mut extra_args = Vec::new();
+		let mut extra_args = extra_args(index);
 		if !nodes.is_empty() {
 			extra_args.push("--bootnodes".to_string());
 			extra_args.extend(nodes.iter().map(Node::multiaddr));

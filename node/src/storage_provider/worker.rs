@@ -1,4 +1,4 @@
-//! A provider's duty worker. At every finalized block it reads the provider's duties and:
+//! A provider's duty worker. At every new best block it reads the provider's duties and:
 //!
 //! - confirms the shards it was asked to receive and now holds (one batch),
 //! - proves the challenged leaves of every shard due this period (one batch),
@@ -6,15 +6,17 @@
 //! - deletes shards that no duty names any more (deal ended, cancelled, or the shard moved).
 //!
 //! What is due comes from the best block: that is the state the transactions are checked
-//! against. A transaction included in a block that a reorg later retracts goes back to the
-//! node's pool; if it is lost after all, the duty is still due on the new best chain and is
-//! sent again once [`RESEND_AFTER`] blocks have passed. Deletion needs the shard to be
-//! absent from the duties of both the best and the finalized block, so a reorg cannot make
-//! the provider delete a shard a deal still holds it to. Nothing here is stored on disk
-//! beyond the shards: after a restart the duties say everything again.
+//! against, and the chain whose deadlines run whether GRANDPA finalizes or stalls. A
+//! transaction included in a block that a reorg later retracts goes back to the node's pool;
+//! if it is lost after all, the duty is still due on the new best chain and is sent again
+//! once [`RESEND_AFTER`] blocks have passed. Deletion waits for finality: a shard is deleted
+//! only once neither the best nor the finalized block assigns it ([`deletable`]), so no
+//! reorg and no stall can make the provider delete a shard a deal still holds it to.
+//! Nothing here is stored on disk beyond the shards: after a restart the duties say
+//! everything again.
 
 use super::{repair, Provider, LOG_TARGET};
-use polkadot_sdk::{frame_support::BoundedVec, sp_core::H256};
+use polkadot_sdk::frame_support::BoundedVec;
 use std::{
 	collections::{hash_map::Entry, HashMap, HashSet},
 	sync::Arc,
@@ -23,6 +25,7 @@ use std::{
 use xmbl_client::{ClientError, Wait};
 use xmbl_primitives::{DealId, ShardDuty, ShardTask};
 use xmbl_runtime::{BlockNumber, Runtime, RuntimeCall, RuntimeEvent};
+use xmbl_shard_store::Root;
 
 type Duty = ShardDuty<BlockNumber>;
 type Proof = pallet_xmbl_storage::ShardProof<Runtime>;
@@ -33,7 +36,7 @@ type StorageEvent = pallet_xmbl_storage::Event<Runtime>;
 const RESEND_AFTER: BlockNumber = 4;
 /// How long to follow one transaction into a block.
 const INCLUSION_TIMEOUT: Duration = Duration::from_secs(60);
-/// Pause before following the finalized chain again after the subscription broke.
+/// Pause before following the best chain again after the subscription broke.
 const RESUBSCRIBE_AFTER: Duration = Duration::from_secs(2);
 
 /// What a duty asks for, as the worker tracks it between blocks.
@@ -44,14 +47,14 @@ enum Action {
 	Repair { deal: DealId, shard: u8 },
 }
 
-/// Follows the finalized chain and acts on `provider`'s duties until the node stops.
+/// Follows the best chain and acts on `provider`'s duties until the node stops.
 pub async fn run(provider: Arc<Provider>) {
 	let mut worker = Worker { provider, started: HashMap::new(), repairing: Arc::default() };
 	loop {
-		let mut heads = match worker.provider.chain.finalized_heads().await {
+		let mut heads = match worker.provider.chain.best_heads().await {
 			Ok(heads) => heads,
 			Err(error) => {
-				log::warn!(target: LOG_TARGET, "cannot follow finalized blocks: {error}");
+				log::warn!(target: LOG_TARGET, "cannot follow new blocks: {error}");
 				tokio::time::sleep(RESUBSCRIBE_AFTER).await;
 				continue;
 			},
@@ -60,11 +63,11 @@ pub async fn run(provider: Arc<Provider>) {
 			let head = match head {
 				Ok(head) => head,
 				Err(error) => {
-					log::warn!(target: LOG_TARGET, "bad finalized head: {error}");
+					log::warn!(target: LOG_TARGET, "bad block header: {error}");
 					break;
 				},
 			};
-			if let Err(error) = worker.round(head.hash(), head.number).await {
+			if let Err(error) = worker.round().await {
 				log::warn!(
 					target: LOG_TARGET,
 					"provider {}: duties at block {} not done: {error}",
@@ -87,15 +90,12 @@ struct Worker {
 }
 
 impl Worker {
-	/// Acts on the duties after finalized block `finalized`.
-	async fn round(
-		&mut self,
-		finalized: H256,
-		finalized_number: BlockNumber,
-	) -> Result<(), ClientError> {
+	/// Acts on the duties at the best block.
+	async fn round(&mut self) -> Result<(), ClientError> {
 		let provider = self.provider.clone();
-		// Listed before the duties are read: a shard whose upload ends later was accepted
-		// against a block at least as new as `best`, so it is never taken for unassigned.
+		// Listed before the best block is read (not taken from the notification, which may
+		// be older): a shard whose upload ends later was accepted against a block at least as
+		// new as `best`, so it is never taken for unassigned.
 		let held = provider.store.list();
 		let best = provider.chain.best_header().await?;
 		let duties = provider.chain.provider_duties(&provider.account, Some(best.hash())).await?;
@@ -136,7 +136,7 @@ impl Worker {
 		for batch in proofs.chunks(max_batch()) {
 			self.submit_proofs(batch).await;
 		}
-		self.delete_unassigned(held, finalized, &duties, finalized_number).await
+		self.delete_unassigned(held, &duties).await
 	}
 
 	/// Records that `action` starts at block `now`; false if it was started within the last
@@ -320,32 +320,30 @@ impl Worker {
 		true
 	}
 
-	/// Deletes the shards of `held` that neither the best nor the finalized block assigns to
-	/// the provider.
+	/// Deletes the shards of `held` that neither the best block (`best_duties`) nor the
+	/// finalized block assigns to the provider.
 	async fn delete_unassigned(
 		&self,
-		held: Vec<xmbl_shard_store::Root>,
-		finalized: H256,
+		held: Vec<Root>,
 		best_duties: &[Duty],
-		finalized_number: BlockNumber,
 	) -> Result<(), ClientError> {
 		let provider = &self.provider;
 		let assigned_at_best: HashSet<_> = best_duties.iter().map(|duty| duty.root).collect();
-		let unassigned: Vec<_> =
-			held.into_iter().filter(|root| !assigned_at_best.contains(root)).collect();
-		if unassigned.is_empty() {
+		if held.iter().all(|root| assigned_at_best.contains(root)) {
 			return Ok(());
 		}
+		let finalized = provider.chain.finalized_head().await?;
+		let finalized_number = finalized.number;
 		let assigned_at_finalized: HashSet<_> = provider
 			.chain
-			.provider_duties(&provider.account, Some(finalized))
+			.provider_duties(&provider.account, Some(finalized.hash()))
 			.await?
 			.into_iter()
 			.map(|duty| duty.root)
 			.collect();
 		let mut deleted = 0;
-		for root in unassigned.iter().filter(|root| !assigned_at_finalized.contains(*root)) {
-			match provider.store.delete(root) {
+		for root in deletable(held, &assigned_at_best, &assigned_at_finalized) {
+			match provider.store.delete(&root) {
 				Ok(()) => {
 					deleted += 1;
 					log::info!(
@@ -371,6 +369,17 @@ impl Worker {
 		}
 		Ok(())
 	}
+}
+
+/// The shards of `held` to delete: those that neither the best block nor the finalized
+/// block assigns to the provider. A shard a best block has stopped assigning (deal cancelled
+/// or ended, shard moved) stays until that block is final, as a reorg or a stalled finality
+/// can still bring the assignment back; a shard assigned only at a best block that is not
+/// final yet (a new deal) is kept.
+fn deletable(held: Vec<Root>, at_best: &HashSet<Root>, at_finalized: &HashSet<Root>) -> Vec<Root> {
+	held.into_iter()
+		.filter(|root| !at_best.contains(root) && !at_finalized.contains(root))
+		.collect()
 }
 
 /// How loud a failed confirmation or proof is: an error when no transaction of the provider
@@ -409,4 +418,34 @@ fn prove(provider: &Provider, duty: &Duty) -> Result<Proof, String> {
 			.map_err(|_| "more leaves than the chain challenges".to_owned())?,
 		proof,
 	})
+}
+
+#[cfg(test)]
+mod tests {
+	use super::*;
+
+	fn roots(list: &[u8]) -> HashSet<Root> {
+		list.iter().map(|&byte| [byte; 32]).collect()
+	}
+
+	/// How it fails: a rule that deletes on the best block alone deletes shard 2 (cancelled
+	/// in a block not final yet); one that waits for the finalized block alone deletes
+	/// shard 3 (assigned in a block not final yet).
+	#[test]
+	fn a_shard_is_deleted_once_neither_the_best_nor_the_finalized_block_assigns_it() {
+		let held = vec![[1; 32], [2; 32], [3; 32], [4; 32]];
+		// 1: assigned at both. 2: no longer at best, still at finalized (a cancel not final).
+		// 3: at best only (a new deal not final). 4: at neither (a cancel now final).
+		let deleted = deletable(held, &roots(&[1, 3]), &roots(&[1, 2]));
+		assert_eq!(deleted, vec![[4; 32]]);
+	}
+
+	#[test]
+	fn nothing_held_nothing_deleted_and_nothing_assigned_everything_deleted() {
+		assert_eq!(deletable(Vec::new(), &roots(&[1]), &roots(&[1])), Vec::<Root>::new());
+		assert_eq!(
+			deletable(vec![[5; 32], [6; 32]], &HashSet::new(), &HashSet::new()),
+			vec![[5; 32], [6; 32]]
+		);
+	}
 }

@@ -150,6 +150,12 @@ fn a_validator_joins_authors_and_votes_an_equivocator_is_disabled_and_a_removed_
 			extra_args: with_bootnodes(Vec::new()),
 		},
 	);
+	// The twin compiles the runtime and syncs first (over a minute on a loaded machine): the
+	// sessions' wait starts once it can author.
+	let head = alice.best_number().unwrap();
+	twin.wait_until("the twin synced", Duration::from_secs(180), |n| {
+		n.best_number().is_ok_and(|best| best >= head)
+	});
 	alice.wait_until("charlie disabled for equivocating", TWO_SESSIONS, |n| {
 		contains(&validators(n)["disabled"], CHARLIE)
 	});
