@@ -3,7 +3,7 @@
 # the release profile, then run `xmbl-node benchmark pallet` for every pallet the runtime
 # lists in `define_benchmarks!` (runtime/src/benchmarks.rs) and write its weight file.
 #   scripts/bench-weights.sh [PALLET...]    (all of them by default)
-# On 2 cores the cold release build took 45 minutes and the benchmarks 30 (2026-12-06);
+# On 2 cores the cold release build took 45 minutes (2026-12-06), the benchmarks 28 (2026-12-07);
 # docs/chain.md ("Weights") has the figures, docs/storage.md how the bounds follow from them.
 # Run it on an otherwise idle machine: the weights are the times measured.
 set -euo pipefail

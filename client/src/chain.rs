@@ -503,9 +503,8 @@ impl Chain {
 	/// finality lags more than [`ERA_DEPTH`] blocks, the best chain's block that deep.
 	/// Never the best block itself: BABE's fork choice follows primary slots, so the best
 	/// chain can switch to a fork that does not contain it.
-	async fn era_block(&self) -> Result<Header, ClientError> {
+	async fn era_block(&self, best: &Header) -> Result<Header, ClientError> {
 		let finalized = self.finalized_head().await?;
-		let best = self.best_header().await?;
 		if best.number.saturating_sub(finalized.number) <= ERA_DEPTH {
 			return Ok(finalized);
 		}
@@ -518,11 +517,10 @@ impl Chain {
 	}
 
 	/// The spec version and the metadata hash a transaction must sign to be valid on top of
-	/// the best block: those of the runtime the node runs there, which a `system.setCode`
-	/// may have changed since this client was built. Fails with
-	/// [`ClientError::RuntimeMismatch`] if that runtime encodes calls otherwise.
-	async fn signing_runtime(&self) -> Result<(u32, [u8; 32]), ClientError> {
-		let best: H256 = self.request("chain_getBlockHash", rpc_params![]).await?;
+	/// block `best`: those of the runtime the node runs there, which a `system.setCode` may
+	/// have changed since this client was built. Fails with [`ClientError::RuntimeMismatch`]
+	/// if that runtime encodes calls otherwise.
+	async fn signing_runtime(&self, best: H256) -> Result<(u32, [u8; 32]), ClientError> {
 		let version: RuntimeVersion =
 			self.request("state_getRuntimeVersion", rpc_params![best]).await?;
 		check_runtime_version(&version)?;
@@ -553,7 +551,7 @@ impl Chain {
 	}
 
 	/// The signed extrinsic: mortal from [`Chain::era_block`], for the runtime the node
-	/// runs at its best block ([`Chain::signing_runtime`]).
+	/// runs at its best block ([`Chain::signing_runtime`]); both read the same best header.
 	async fn sign(
 		&self,
 		signer: &sr25519::Pair,
@@ -568,8 +566,9 @@ impl Chain {
 					.await?
 			},
 		};
-		let (spec_version, metadata_hash) = self.signing_runtime().await?;
-		let birth = self.era_block().await?;
+		let best = self.best_header().await?;
+		let (spec_version, metadata_hash) = self.signing_runtime(best.hash()).await?;
+		let birth = self.era_block(&best).await?;
 		let era = Era::mortal(MORTALITY, birth.number.into());
 		let tx_extension = xmbl_runtime::tx_extension(nonce, 0, era);
 		let implicit =
