@@ -9,4 +9,4 @@ cd "$(dirname "$0")/.."
 source scripts/env.sh
 scripts/setup.sh
 build_workspace
-exec "$XMBL_NODE" --dev --rpc-cors all "$@"
+exec "$XMBL_NODE" --dev "$@"

@@ -45,7 +45,7 @@ for ((index = 0; index < count; index++)); do
 	"$XMBL_NODE" --chain chain-spec/local.json --"$name" --validator \
 		--base-path "$data_dir/$name" \
 		--node-key "$(printf '%064x' $((index + 1)))" \
-		--port $((30333 + index)) --rpc-port $((9945 + index)) --rpc-cors all \
+		--port $((30333 + index)) --rpc-port $((9945 + index)) \
 		--provider "$suri" --storage-port $((30400 + index)) \
 		--no-mdns --no-prometheus 2>"$data_dir/$name.log" &
 	pids+=($!)

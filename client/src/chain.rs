@@ -690,21 +690,102 @@ mod tests {
 		}
 	}
 
-	#[test]
-	fn a_chain_is_shared_by_tasks() {
-		fn shared<T: Send + Sync + 'static>(_: &T) {}
-		fn spawnable<F: std::future::Future + Send>(_: F) {}
-		// Type checks only: the futures of the reads a provider service runs on its own
-		// tasks are `Send`, and `Chain` goes behind an `Arc`.
-		let _ = |chain: &'static Chain, who: &'static AccountId| {
-			shared(chain);
-			spawnable(chain.best_heads());
-			spawnable(chain.best_header());
-			spawnable(chain.provider_duties(who, None));
-			spawnable(chain.deal(0, None));
-			spawnable(chain.deals_of(who, None));
-			spawnable(chain.provider_endpoint(who));
+	/// A node that answers what [`a_chain_is_shared_by_tasks`] reads: the runtime version
+	/// this client was built for, genesis, best header number `BEST`, no storage, no duties,
+	/// no deal 0, `deals_of` = [`DEALS`], and one new head.
+	async fn stub_node() -> (String, jsonrpsee::server::ServerHandle) {
+		use jsonrpsee::{
+			server::{RpcModule, Server, SubscriptionMessage},
+			types::ErrorObjectOwned,
 		};
+		let header = Header {
+			parent_hash: H256::repeat_byte(2),
+			number: BEST,
+			state_root: H256::zero(),
+			extrinsics_root: H256::zero(),
+			digest: Default::default(),
+		};
+		let header = serde_json::to_value(&header).unwrap();
+		let mut module = RpcModule::new(());
+		let version = serde_json::to_value(xmbl_runtime::VERSION).unwrap();
+		module
+			.register_method("state_getRuntimeVersion", move |_, _, _| version.clone())
+			.unwrap();
+		let genesis = serde_json::to_value(H256::repeat_byte(1)).unwrap();
+		module
+			.register_method("chain_getBlockHash", move |_, _, _| genesis.clone())
+			.unwrap();
+		let best = header.clone();
+		module.register_method("chain_getHeader", move |_, _, _| best.clone()).unwrap();
+		module.register_method("state_getStorage", |_, _, _| Value::Null).unwrap();
+		module
+			.register_method("state_call", |params, _, _| {
+				let (method, _, _): (String, Bytes, Option<H256>) = params.parse()?;
+				let reply = match method.as_str() {
+					"StorageMarketApi_provider_duties" => {
+						Vec::<ShardDuty<BlockNumber>>::new().encode()
+					},
+					"StorageMarketApi_deal" => None::<xmbl_runtime::apis::DealView>.encode(),
+					"StorageMarketApi_deals_of" => DEALS.to_vec().encode(),
+					other => {
+						return Err(ErrorObjectOwned::owned(-32601, other.to_owned(), None::<()>))
+					},
+				};
+				Ok::<_, ErrorObjectOwned>(Bytes(reply))
+			})
+			.unwrap();
+		module
+			.register_subscription(
+				"chain_subscribeNewHeads",
+				"chain_newHead",
+				"chain_unsubscribeNewHeads",
+				move |_, pending, _, _| {
+					let head = header.clone();
+					async move {
+						let Ok(sink) = pending.accept().await else { return };
+						let _ = sink.send(SubscriptionMessage::from_json(&head).unwrap()).await;
+					}
+				},
+			)
+			.unwrap();
+		let server = Server::builder().build("127.0.0.1:0").await.unwrap();
+		let url = format!("ws://{}", server.local_addr().unwrap());
+		(url, server.start(module))
+	}
+
+	const BEST: BlockNumber = 7;
+	const DEALS: [DealId; 2] = [3, 5];
+
+	/// The reads a provider service runs on tasks of its own, each on a spawned task of a
+	/// multi-threaded runtime sharing one `Arc<Chain>`. Fails to compile if `Chain` or one of
+	/// these futures is not `Send + 'static`-spawnable; fails at run time if a read's reply
+	/// is decoded into anything but what the node sent.
+	#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+	async fn a_chain_is_shared_by_tasks() {
+		let (url, _server) = stub_node().await;
+		let chain = std::sync::Arc::new(Chain::connect(&url).await.unwrap());
+		let who = AccountId::from([9u8; 32]);
+		let (c, w) = (chain.clone(), who.clone());
+		let duties = tokio::spawn(async move { c.provider_duties(&w, None).await });
+		let (c, w) = (chain.clone(), who.clone());
+		let deals = tokio::spawn(async move { c.deals_of(&w, None).await });
+		let (c, w) = (chain.clone(), who);
+		let endpoint = tokio::spawn(async move { c.provider_endpoint(&w).await });
+		let c = chain.clone();
+		let deal = tokio::spawn(async move { c.deal(0, None).await });
+		let c = chain.clone();
+		let best = tokio::spawn(async move { c.best_header().await });
+		let c = chain.clone();
+		let head = tokio::spawn(async move {
+			let mut heads = c.best_heads().await.unwrap();
+			heads.next().await.map(|head| head.unwrap().number)
+		});
+		assert_eq!(best.await.unwrap().unwrap().number, BEST);
+		assert_eq!(head.await.unwrap(), Some(BEST));
+		assert_eq!(duties.await.unwrap().unwrap(), vec![]);
+		assert!(deal.await.unwrap().unwrap().is_none(), "no deal 0");
+		assert_eq!(deals.await.unwrap().unwrap(), DEALS);
+		assert_eq!(endpoint.await.unwrap().unwrap(), None);
 	}
 
 	#[test]

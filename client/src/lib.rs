@@ -6,6 +6,7 @@
 
 pub mod chain;
 pub mod metadata;
+pub mod shard_requests;
 pub mod shards;
 
 pub use chain::{
@@ -14,8 +15,11 @@ pub use chain::{
 };
 pub use shards::ShardTransferError;
 
-use polkadot_sdk::sp_core::{crypto::Ss58Codec, sr25519, Pair, H256};
-use std::time::Duration;
+use polkadot_sdk::sp_core::{
+	crypto::{DeriveJunction, Ss58Codec},
+	sr25519, Pair, H256,
+};
+use std::{os::unix::fs::PermissionsExt, path::Path, time::Duration};
 use xmbl_runtime::{AccountId, Balance, TOKEN_DECIMALS};
 use zeroize::Zeroizing;
 
@@ -90,12 +94,46 @@ pub fn signer(suri: &str) -> Result<sr25519::Pair, ClientError> {
 	sr25519::Pair::from_string(suri.trim(), None).map_err(|_| ClientError::BadSecret)
 }
 
-/// The owner secret that the keys of `signer`'s encrypted files are derived from
-/// (`xmbl_file_format::FileSecret::Owner`, with each file's salt): the sr25519 secret key,
-/// which the same secret URI gives on every machine, so the owner needs nothing else to
-/// read its files anywhere.
-pub fn owner_secret(signer: &sr25519::Pair) -> Zeroizing<Vec<u8>> {
-	Zeroizing::new(signer.to_raw_vec())
+/// The hard junction under which file keys are derived: the keys of the files stored under
+/// secret URI `S` come from the secret of `S//xmbl-file-key`.
+pub const FILE_KEY_JUNCTION: &str = "xmbl-file-key";
+
+/// The owner secret that the keys of encrypted files are derived from
+/// (`xmbl_file_format::FileSecret::Owner`, with each file's salt): the sr25519 secret of the
+/// hard child [`FILE_KEY_JUNCTION`] of `root` (the signer, or the key of `--file-key-suri`),
+/// never a key that signs transactions. The same secret URI gives it on every machine, so
+/// the owner needs nothing else to read its files anywhere.
+pub fn owner_secret(root: &sr25519::Pair) -> Zeroizing<Vec<u8>> {
+	let junction = DeriveJunction::hard(FILE_KEY_JUNCTION);
+	let (child, _) = root
+		.derive(std::iter::once(junction), None)
+		.expect("sr25519 derives every hard junction");
+	Zeroizing::new(child.to_raw_vec())
+}
+
+/// The first line of a file holding a secret URI, trimmed. Refuses a file that group or
+/// others may read or write (`chmod 600` fixes it) or whose first line is empty; the
+/// message names the file and never repeats its content.
+pub fn read_secret_file(path: &Path) -> Result<Zeroizing<String>, String> {
+	let file = path.display();
+	let mode = std::fs::metadata(path)
+		.map_err(|error| format!("cannot read {file}: {error}"))?
+		.permissions()
+		.mode();
+	if mode & 0o077 != 0 {
+		return Err(format!(
+			"{file} is open to group or others (mode {:o}): run `chmod 600 {file}`",
+			mode & 0o777
+		));
+	}
+	let text = Zeroizing::new(
+		std::fs::read_to_string(path).map_err(|error| format!("cannot read {file}: {error}"))?,
+	);
+	let suri = Zeroizing::new(text.lines().next().unwrap_or_default().trim().to_owned());
+	if suri.is_empty() {
+		return Err(format!("{file} is empty"));
+	}
+	Ok(suri)
 }
 
 /// An account from an SS58 address, a secret URI, or `treasury`.
@@ -144,13 +182,62 @@ mod tests {
 		assert!(account("not an account").is_err());
 	}
 
+	/// Fails if file keys come from the signing secret itself (as before: HKDF over
+	/// `to_raw_vec()` of the signer), from another junction, or if the derivation changes:
+	/// the pinned key is the one that files stored by `//Alice` with this salt were encrypted
+	/// with, so a change would lock owners out of their files.
 	#[test]
-	fn the_owner_secret_follows_the_secret_uri() {
-		let alice = owner_secret(&signer("//Alice").unwrap());
-		assert_eq!(alice, owner_secret(&signer("//Alice").unwrap()));
-		assert_ne!(alice, owner_secret(&signer("//Alice//1").unwrap()));
-		assert_ne!(alice, owner_secret(&signer("//Bob").unwrap()));
-		assert_eq!(alice.len(), 64);
+	fn file_keys_come_from_a_hard_child_of_the_signer_and_never_change() {
+		let alice = signer("//Alice").unwrap();
+		let secret = owner_secret(&alice);
+		assert_eq!(secret.len(), 64);
+		assert_ne!(&secret[..], &alice.to_raw_vec()[..], "not the signing secret");
+		assert_eq!(&secret[..], &signer("//Alice//xmbl-file-key").unwrap().to_raw_vec()[..]);
+		assert_eq!(secret, owner_secret(&signer("//Alice").unwrap()));
+		assert_ne!(secret, owner_secret(&signer("//Alice//1").unwrap()));
+		assert_ne!(secret, owner_secret(&signer("//Bob").unwrap()));
+
+		let salt = [7u8; 32];
+		let old = xmbl_cipher::FileKey::derive(&alice.to_raw_vec(), &salt).unwrap();
+		let new = xmbl_cipher::FileKey::derive(&secret, &salt).unwrap();
+		assert_ne!(old.as_bytes(), new.as_bytes());
+		assert_eq!(hex::encode(new.as_bytes()), PINNED_ALICE_FILE_KEY);
+	}
+
+	/// The file key of `//Alice`'s files with salt `[7; 32]`.
+	const PINNED_ALICE_FILE_KEY: &str =
+		"fc2f9f39127203810cf55d3dab5acacb44508dfe358c22b2adfbc1103c47d58f";
+
+	/// Fails if a secret file that group or others can read (0644, 0640) or write (0620) is
+	/// accepted, if a 0600 or 0400 file is refused, or if an error repeats the secret.
+	#[test]
+	fn secret_files_open_to_other_users_are_refused() {
+		let dir = tempfile::tempdir().unwrap();
+		let path = dir.path().join("alice.suri");
+		std::fs::write(&path, "//Alice\nignored\n").unwrap();
+		let chmod =
+			|mode| std::fs::set_permissions(&path, std::fs::Permissions::from_mode(mode)).unwrap();
+		for mode in [0o644, 0o640, 0o620, 0o604, 0o601] {
+			chmod(mode);
+			let error = read_secret_file(&path).unwrap_err();
+			assert_eq!(
+				error,
+				format!(
+					"{0} is open to group or others (mode {mode:o}): run `chmod 600 {0}`",
+					path.display()
+				)
+			);
+			assert!(!error.contains("//Alice"), "{error}");
+		}
+		for mode in [0o600, 0o400] {
+			chmod(mode);
+			assert_eq!(&read_secret_file(&path).unwrap()[..], "//Alice");
+		}
+		chmod(0o600);
+		std::fs::write(&path, "\n//Alice\n").unwrap();
+		assert_eq!(read_secret_file(&path).unwrap_err(), format!("{} is empty", path.display()));
+		let missing = dir.path().join("missing");
+		assert!(read_secret_file(&missing).unwrap_err().starts_with("cannot read"));
 	}
 
 	#[test]

@@ -28,12 +28,15 @@ Exit codes:
      block came for --timeout seconds while put followed its deal
   6  storage: the deal failed and was refunded, or too few shards could be moved
      to or from providers (each provider's error is in the error)
+  7  get --root: the node's manifest is not the file with that root; nothing is
+     written
   130 interrupted (Ctrl-C); temporary files are removed
 
 Environment:
   XMBL_URL   node to talk to (as --url)
   XMBL_SURI  secret URI of the signer (as --suri); prefer it or --suri-file to
              --suri, which other users of the machine can read in the process list
+  XMBL_FILE_KEY_SURI  secret URI of the signer's file keys (as --file-key-suri)
 
 Examples:
   xmbl balance treasury
@@ -43,7 +46,7 @@ Examples:
   xmbl --suri-file ~/.xmbl/dave.suri provider update --endpoint https://node.example.org
   xmbl --wait in-block --suri-file key provider bond-extra 50
   xmbl --suri-file key put photo.jpg --data 4 --parity 2 --blocks 100000 --price 0.001
-  xmbl --suri-file key get 7 -o photo.jpg
+  xmbl --suri-file key get 7 -o photo.jpg --root 0x<file_root that put printed>
   xmbl deals
   xmbl deal 7
   xmbl --suri-file key renew 7 --blocks 50000
@@ -70,9 +73,16 @@ struct Cli {
 	)]
 	suri: Option<String>,
 
-	/// File holding the signer's secret URI (first line).
+	/// File holding the signer's secret URI (first line); refused unless only its owner
+	/// may read it (`chmod 600`).
 	#[arg(long, global = true, value_name = "PATH")]
 	suri_file: Option<PathBuf>,
+
+	/// Secret URI whose hard child `//xmbl-file-key` encrypts and reads the signer's files
+	/// (`put`, `get`, `file-key`) instead of the signer's own: keeps file keys apart from
+	/// the key that signs transactions.
+	#[arg(long, global = true, env = "XMBL_FILE_KEY_SURI", hide_env_values = true)]
+	file_key_suri: Option<String>,
 
 	/// How far to follow a transaction before returning.
 	#[arg(long, global = true, value_enum, default_value_t = WaitFor::Finalized)]
@@ -189,6 +199,9 @@ enum ProviderCommand {
 		/// URL where clients reach the provider's node (http://, https://, ws:// or wss://).
 		#[arg(long)]
 		endpoint: String,
+		/// Lowest price in XMBL per shard and period the provider stores for.
+		#[arg(long, value_parser = amount, default_value = "0")]
+		min_price: Balance,
 	},
 	/// Change the declared capacity or endpoint; only the options given change.
 	#[command(group = clap::ArgGroup::new("change").required(true).multiple(true))]
@@ -202,12 +215,24 @@ enum ProviderCommand {
 		/// New endpoint URL.
 		#[arg(long, group = "change")]
 		endpoint: Option<String>,
+		/// New lowest price in XMBL per shard and period.
+		#[arg(long, group = "change", value_parser = amount)]
+		min_price: Option<Balance>,
 	},
 	/// Add to the signer's stake.
 	BondExtra {
 		/// XMBL to add to the stake.
 		#[arg(value_parser = amount)]
 		amount: Balance,
+	},
+	/// Leave selection and take no new work; hand shards back with `leave`, then `unbond`
+	/// once none is left.
+	Exit,
+	/// Hand shards back: each moves to another provider at its deal's next period end.
+	Leave {
+		/// Shards as DEAL:SHARD, e.g. 7:2.
+		#[arg(required = true, value_parser = deal_shard)]
+		shards: Vec<(DealId, u8)>,
 	},
 	/// Stop taking new work and start the unbonding period.
 	Unbond,
@@ -235,6 +260,12 @@ impl From<Roles> for ProviderRoles {
 			Roles::Both => ProviderRoles::StorageAndCompute,
 		}
 	}
+}
+
+/// clap parser for `DEAL:SHARD`.
+fn deal_shard(text: &str) -> Result<(DealId, u8), String> {
+	let (deal, shard) = text.split_once(':').ok_or("expected DEAL:SHARD")?;
+	Ok((deal.parse().map_err(|_| "bad deal")?, shard.parse().map_err(|_| "bad shard")?))
 }
 
 /// clap parser for XMBL amounts, so that a bad amount is a usage error.
@@ -278,6 +309,11 @@ enum CliError {
 	Stalled {
 		waited: Duration,
 	},
+	/// The manifest the node serves is not the file `get --root` pins.
+	RootMismatch {
+		deal: DealId,
+		message: String,
+	},
 	/// Ctrl-C.
 	Interrupted,
 }
@@ -309,6 +345,7 @@ impl CliError {
 			CliError::Other(_) | CliError::NoDeal(_) | CliError::NotOwner { .. } => 1,
 			CliError::Stalled { .. } => 5,
 			CliError::DealFailed { .. } | CliError::Transfer { .. } => 6,
+			CliError::RootMismatch { .. } => 7,
 			CliError::Interrupted => 130,
 		}
 	}
@@ -330,6 +367,7 @@ impl CliError {
 			CliError::Stalled { waited } => {
 				("timeout", json!({ "waited_seconds": waited.as_secs() }))
 			},
+			CliError::RootMismatch { deal, .. } => ("root_mismatch", json!({ "deal": deal })),
 			CliError::Interrupted => ("interrupted", json!({})),
 			CliError::Client(error) => match error {
 				ClientError::Dispatch { tx_hash, block_hash, error } => (
@@ -379,7 +417,8 @@ impl std::fmt::Display for CliError {
 			CliError::Usage(message)
 			| CliError::Other(message)
 			| CliError::DealFailed { message, .. }
-			| CliError::Transfer { message, .. } => f.write_str(message),
+			| CliError::Transfer { message, .. }
+			| CliError::RootMismatch { message, .. } => f.write_str(message),
 			CliError::Client(error) => write!(f, "{error}"),
 			CliError::NoDeal(deal) => write!(f, "there is no live deal {deal}"),
 			CliError::NotOwner { deal, owner } => {
@@ -420,14 +459,9 @@ async fn main() -> ExitCode {
 /// The signer's secret URI as given, if any: `--suri`/`XMBL_SURI` or `--suri-file`.
 fn given_suri(cli: &Cli) -> Result<Option<String>, CliError> {
 	if let Some(path) = &cli.suri_file {
-		let text = std::fs::read_to_string(path).map_err(|error| {
-			CliError::Usage(format!("cannot read --suri-file {}: {error}", path.display()))
-		})?;
-		let suri = text.lines().next().unwrap_or_default().trim().to_owned();
-		if suri.is_empty() {
-			return Err(CliError::Usage(format!("--suri-file {} is empty", path.display())));
-		}
-		return Ok(Some(suri));
+		let suri = xmbl_client::read_secret_file(path)
+			.map_err(|error| CliError::Usage(format!("--suri-file {error}")))?;
+		return Ok(Some(suri.to_string()));
 	}
 	Ok(cli.suri.clone())
 }
@@ -447,7 +481,7 @@ async fn signing_key(chain: &Chain, suri: Option<&str>) -> Result<sr25519::Pair,
 async fn run(cli: Cli) -> Result<Value, CliError> {
 	let suri = given_suri(&cli)?;
 	// Everything that can be checked without the node is checked before connecting.
-	if let Some(suri) = &suri {
+	for suri in suri.iter().chain(&cli.file_key_suri) {
 		signer(suri)?;
 	}
 	let call = match &cli.command {
@@ -554,18 +588,27 @@ async fn submit(
 fn provider_call(command: &ProviderCommand) -> Result<RuntimeCall, CliError> {
 	use pallet_xmbl_providers::Call as Providers;
 	let call = match command {
-		ProviderCommand::Register { roles, stake, bytes, slots, endpoint: url } => {
+		ProviderCommand::Register { roles, stake, bytes, slots, endpoint: url, min_price } => {
 			Providers::register {
 				roles: (*roles).into(),
 				stake: *stake,
 				capacity: Capacity { bytes: *bytes, compute_slots: *slots },
 				endpoint: endpoint(url.clone())?,
+				min_price: *min_price,
 			}
 		},
-		ProviderCommand::Update { bytes, slots, endpoint: url } => Providers::update {
+		ProviderCommand::Update { bytes, slots, endpoint: url, min_price } => Providers::update {
 			bytes: *bytes,
 			compute_slots: *slots,
 			endpoint: url.clone().map(endpoint).transpose()?,
+			min_price: *min_price,
+		},
+		ProviderCommand::Exit => Providers::announce_exit {},
+		ProviderCommand::Leave { shards } => {
+			let shards = shards.clone().try_into().map_err(|_| {
+				CliError::Usage("more shards than the chain takes in one call".into())
+			})?;
+			return Ok(RuntimeCall::Storage(pallet_xmbl_storage::Call::leave_shards { shards }));
 		},
 		ProviderCommand::BondExtra { amount } => Providers::bond_extra { amount: *amount },
 		ProviderCommand::Unbond => Providers::unbond {},
@@ -608,6 +651,7 @@ fn provider_json(
 ) -> Value {
 	let status = match record.status {
 		pallet_xmbl_providers::ProviderStatus::Active => json!("active"),
+		pallet_xmbl_providers::ProviderStatus::Exiting => json!("exiting"),
 		pallet_xmbl_providers::ProviderStatus::Unbonding { unlock_at } => {
 			json!({ "unbonding": { "unlock_at": unlock_at } })
 		},
@@ -624,6 +668,7 @@ fn provider_json(
 		"capacity": { "bytes": record.capacity.bytes, "slots": record.capacity.compute_slots },
 		"used": { "bytes": record.used.bytes, "slots": record.used.compute_slots },
 		"endpoint": String::from_utf8_lossy(&record.endpoint),
+		"min_price": format_amount(record.min_price),
 		"live_assignments": record.live_assignments,
 		"slashes": record.slashes,
 		"successes": record.successes,

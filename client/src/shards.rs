@@ -1,10 +1,16 @@
 //! Shard transfer over HTTP with the providers' shard servers (served by `xmbl-node`):
 //!
 //! - `PUT {endpoint}/shards/{root}` (`root` as 64 lowercase hex digits) with the shard as the
-//!   body and its `Content-Length`: 201 stored, 200 already held; 403 no shard with that root
-//!   is assigned to the provider to receive, 411 no length, 413 not the assigned size, 422
-//!   the bytes do not hash to the root, 507 store full, 400 bad root.
-//! - `GET {endpoint}/shards/{root}`: 200 with the bytes, 404 absent.
+//!   body and its `Content-Length`, signed by the deal's owner ([`crate::shard_requests`]):
+//!   201 stored, 200 already held; 401 unsigned or a bad signature, 403 no shard with that
+//!   root is assigned to the provider to receive or the signer does not own its deal, 409
+//!   another upload of the shard is in progress, 411 no length, 413 not the assigned size,
+//!   400 a short body or a bad root, 408 the body came slower than the server's minimum
+//!   rate, 422 the bytes do not hash to the root, 503 the server is busy, 507 store full.
+//! - `GET {endpoint}/shards/{root}`: 200 with the bytes; a private (encrypted) deal's shard
+//!   only for a request signed by its owner or a provider repairing a shard of the deal
+//!   (401/403 otherwise); 404 not held or no live deal assigns it, 500 the provider cannot
+//!   read it, 503 busy.
 //!
 //! Error bodies are `{"error": "message"}`. Bodies stream from and to files, so memory does
 //! not grow with the shard; a download is hashed as it arrives and kept only if it is the
@@ -22,6 +28,8 @@ use std::{
 	time::{Duration, Instant},
 };
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+use crate::shard_requests::{RequestSigner, ShardMethod};
 
 /// How long to wait for a provider to accept the TCP connection.
 pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
@@ -59,13 +67,16 @@ pub enum ShardTransferError {
 
 impl ShardTransferError {
 	/// Whether the same transfer may succeed if tried again shortly: the provider was
-	/// unreachable, stalled, broke off, failed on its side (5xx but 507, store full), or
-	/// refused an upload with 403 (it may not have imported the block that assigns the shard
+	/// unreachable, stalled, broke off, failed on its side or was busy (5xx but 507, store
+	/// full), found the body too slow (408), was receiving the shard from another upload
+	/// (409), or refused with 403 (it may not have imported the block that assigns the shard
 	/// yet).
 	pub fn is_transient(&self) -> bool {
 		match self {
 			Self::Unreachable { .. } | Self::Interrupted { .. } | Self::Stalled { .. } => true,
-			Self::Status { status, .. } => *status == 403 || (*status >= 500 && *status != 507),
+			Self::Status { status, .. } => {
+				matches!(*status, 403 | 408 | 409) || (*status >= 500 && *status != 507)
+			},
 			_ => false,
 		}
 	}
@@ -75,12 +86,19 @@ impl ShardTransferError {
 /// no total or read timeout is set, since shards may be gigabytes; the transfer functions
 /// fail a transfer that stalls for [`IDLE_TIMEOUT`] themselves. (reqwest's `read_timeout`
 /// counts from the start of the request until the response, so it would also bound a
-/// whole upload: don't set it on a client used for uploads.)
+/// whole upload: don't set it on a client used for uploads.) Redirects are not followed: a
+/// shard server answers for itself, and a redirect could point a request anywhere.
 pub fn http_client() -> reqwest::Result<reqwest::Client> {
+	http_client_builder().build()
+}
+
+/// The builder of [`http_client`], for a caller that adds to it (the node's repairs resolve
+/// names to public addresses only).
+pub fn http_client_builder() -> reqwest::ClientBuilder {
 	reqwest::Client::builder()
 		.connect_timeout(CONNECT_TIMEOUT)
+		.redirect(reqwest::redirect::Policy::none())
 		.user_agent(concat!("xmbl/", env!("CARGO_PKG_VERSION")))
-		.build()
 }
 
 /// The URL of shard `root` on the shard server at `endpoint` (a provider's registered
@@ -111,14 +129,15 @@ pub fn shard_url(endpoint: &str, root: &[u8; 32]) -> Result<url::Url, ShardTrans
 }
 
 /// Streams the file at `path` (exactly `len` bytes) to the provider at `endpoint` as shard
-/// `root`; `on_bytes(n)` is called as bytes go out. Succeeds when the provider stored the
-/// shard (201) or already held it (200).
+/// `root`, signed by `signer` (the deal's owner); `on_bytes(n)` is called as bytes go out.
+/// Succeeds when the provider stored the shard (201) or already held it (200).
 pub async fn upload_shard(
 	http: &reqwest::Client,
 	endpoint: &str,
 	root: &[u8; 32],
 	path: &Path,
 	len: u64,
+	signer: RequestSigner<'_>,
 	on_bytes: impl Fn(u64) + Send + Sync + 'static,
 ) -> Result<(), ShardTransferError> {
 	let url = shard_url(endpoint, root)?;
@@ -144,11 +163,11 @@ pub async fn upload_shard(
 				on_bytes(chunk.len() as u64);
 			}
 		});
-	let request = http
-		.put(url.clone())
-		.header(CONTENT_LENGTH, len)
-		.body(reqwest::Body::wrap_stream(body))
-		.send();
+	let mut request = http.put(url.clone()).header(CONTENT_LENGTH, len);
+	for (name, value) in signer.headers(ShardMethod::Put, root) {
+		request = request.header(name, value);
+	}
+	let request = request.body(reqwest::Body::wrap_stream(body)).send();
 	let response = tokio::select! {
 		response = request => response.map_err(|error| ShardTransferError::Unreachable {
 			url: url.to_string(),
@@ -166,17 +185,24 @@ pub async fn upload_shard(
 
 /// Streams shard `root` (`len` bytes) from the provider at `endpoint` into `dest` (created
 /// or truncated), hashing it with BLAKE3 as it arrives; `on_bytes(n)` is called as bytes
-/// come in. Fails, and removes `dest`, if the length or the root does not match.
+/// come in. Fails, and removes `dest`, if the length or the root does not match. `signer`,
+/// if any, signs the request (a private deal's shards are served only to its owner and to
+/// providers repairing the deal).
 pub async fn download_shard(
 	http: &reqwest::Client,
 	endpoint: &str,
 	root: &[u8; 32],
 	len: u64,
 	dest: &Path,
+	signer: Option<RequestSigner<'_>>,
 	on_bytes: impl Fn(u64) + Send + Sync + 'static,
 ) -> Result<(), ShardTransferError> {
 	let url = shard_url(endpoint, root)?;
-	let result = fetch(http, &url, root, len, dest, on_bytes).await;
+	let mut request = http.get(url.clone());
+	for (name, value) in signer.iter().flat_map(|signer| signer.headers(ShardMethod::Get, root)) {
+		request = request.header(name, value);
+	}
+	let result = fetch(request, &url, root, len, dest, on_bytes).await;
 	if result.is_err() {
 		let _ = tokio::fs::remove_file(dest).await;
 	}
@@ -184,7 +210,7 @@ pub async fn download_shard(
 }
 
 async fn fetch(
-	http: &reqwest::Client,
+	request: reqwest::RequestBuilder,
 	url: &url::Url,
 	root: &[u8; 32],
 	len: u64,
@@ -192,7 +218,7 @@ async fn fetch(
 	on_bytes: impl Fn(u64),
 ) -> Result<(), ShardTransferError> {
 	let stalled = || ShardTransferError::Stalled { url: url.to_string(), idle: IDLE_TIMEOUT };
-	let response = tokio::time::timeout(IDLE_TIMEOUT, http.get(url.clone()).send())
+	let response = tokio::time::timeout(IDLE_TIMEOUT, request.send())
 		.await
 		.map_err(|_| stalled())?
 		.map_err(|error| ShardTransferError::Unreachable {
@@ -334,12 +360,19 @@ impl Activity {
 #[cfg(test)]
 mod tests {
 	use super::*;
+	use polkadot_sdk::sp_core::Pair;
 	use tokio::{
 		io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader},
 		net::TcpListener,
 	};
 
 	const ROOT: [u8; 32] = [0xab; 32];
+
+	fn owner() -> (polkadot_sdk::sp_core::sr25519::Pair, xmbl_runtime::AccountId) {
+		let key = polkadot_sdk::sp_core::sr25519::Pair::from_string("//Alice", None).unwrap();
+		let provider = xmbl_runtime::AccountId::from([9u8; 32]);
+		(key, provider)
+	}
 	const ROOT_HEX: &str = "abababababababababababababababababababababababababababababababab";
 
 	#[test]
@@ -470,12 +503,14 @@ mod tests {
 		std::fs::write(&path, &bytes).unwrap();
 		let (endpoint, server) = serve_once(response("201 Created", b""), true).await;
 		let (sent, on_bytes) = counter();
+		let (key, provider) = owner();
 		upload_shard(
 			&http_client().unwrap(),
 			&endpoint,
 			&root,
 			&path,
 			bytes.len() as u64,
+			RequestSigner { key: &key, provider: &provider },
 			on_bytes,
 		)
 		.await
@@ -485,6 +520,21 @@ mod tests {
 		assert!(head.starts_with(&format!("put /shards/{} http/1.1\r\n", hex::encode(root))));
 		assert!(head.contains(&format!("content-length: {}\r\n", bytes.len())), "{head}");
 		assert!(!head.contains("transfer-encoding"), "{head}");
+		// The request is signed for this provider, as the server's check expects.
+		let header = |name: &str| {
+			seen.head.lines().find_map(|line| {
+				let (key, value) = line.split_once(": ")?;
+				key.eq_ignore_ascii_case(name).then_some(value)
+			})
+		};
+		let signer = crate::shard_requests::verify(
+			header,
+			ShardMethod::Put,
+			&root,
+			&provider,
+			crate::shard_requests::unix_now(),
+		);
+		assert_eq!(signer, Ok(Some(xmbl_runtime::AccountId::from(key.public()))));
 		assert!(seen.body == bytes);
 		assert_eq!(sent.load(Ordering::Relaxed), bytes.len() as u64);
 	}
@@ -496,11 +546,14 @@ mod tests {
 		let path = dir.path().join("shard");
 		std::fs::write(&path, &bytes).unwrap();
 		let body = br#"{"error": "the bytes do not hash to the root"}"#;
+		let (key, provider) = owner();
+		let signer = RequestSigner { key: &key, provider: &provider };
 		let (endpoint, _server) =
 			serve_once(response("422 Unprocessable Entity", body), true).await;
-		let error = upload_shard(&http_client().unwrap(), &endpoint, &root, &path, 10_000, |_| {})
-			.await
-			.unwrap_err();
+		let error =
+			upload_shard(&http_client().unwrap(), &endpoint, &root, &path, 10_000, signer, |_| {})
+				.await
+				.unwrap_err();
 		match &error {
 			ShardTransferError::Status { status: 422, message, url } => {
 				assert_eq!(message, "the bytes do not hash to the root");
@@ -511,9 +564,10 @@ mod tests {
 		assert!(!error.is_transient());
 
 		// A file of another length than the shard's is not sent at all.
-		let error = upload_shard(&http_client().unwrap(), &endpoint, &root, &path, 9_999, |_| {})
-			.await
-			.unwrap_err();
+		let error =
+			upload_shard(&http_client().unwrap(), &endpoint, &root, &path, 9_999, signer, |_| {})
+				.await
+				.unwrap_err();
 		assert!(matches!(error, ShardTransferError::Io { .. }), "{error}");
 	}
 
@@ -526,7 +580,7 @@ mod tests {
 
 		let (endpoint, server) = serve_once(response("200 OK", &bytes), false).await;
 		let (received, on_bytes) = counter();
-		download_shard(&http, &endpoint, &root, bytes.len() as u64, &dest, on_bytes)
+		download_shard(&http, &endpoint, &root, bytes.len() as u64, &dest, None, on_bytes)
 			.await
 			.unwrap();
 		assert!(server.await.unwrap().head.starts_with("GET /shards/"));
@@ -536,16 +590,18 @@ mod tests {
 		let mut altered = bytes.clone();
 		altered[1000] ^= 1;
 		let (endpoint, _server) = serve_once(response("200 OK", &altered), false).await;
-		let error = download_shard(&http, &endpoint, &root, bytes.len() as u64, &dest, |_| {})
-			.await
-			.unwrap_err();
+		let error =
+			download_shard(&http, &endpoint, &root, bytes.len() as u64, &dest, None, |_| {})
+				.await
+				.unwrap_err();
 		assert!(matches!(error, ShardTransferError::RootMismatch { .. }), "{error}");
 		assert!(!dest.exists(), "a bad download is removed");
 
 		let (endpoint, _server) = serve_once(response("200 OK", &bytes[1..]), false).await;
-		let error = download_shard(&http, &endpoint, &root, bytes.len() as u64, &dest, |_| {})
-			.await
-			.unwrap_err();
+		let error =
+			download_shard(&http, &endpoint, &root, bytes.len() as u64, &dest, None, |_| {})
+				.await
+				.unwrap_err();
 		assert!(
 			matches!(
 				error,
@@ -557,9 +613,10 @@ mod tests {
 
 		let (endpoint, _server) =
 			serve_once(response("404 Not Found", br#"{"error": "no such shard"}"#), false).await;
-		let error = download_shard(&http, &endpoint, &root, bytes.len() as u64, &dest, |_| {})
-			.await
-			.unwrap_err();
+		let error =
+			download_shard(&http, &endpoint, &root, bytes.len() as u64, &dest, None, |_| {})
+				.await
+				.unwrap_err();
 		assert!(
 			matches!(&error, ShardTransferError::Status { status: 404, message, .. } if message == "no such shard"),
 			"{error}"
@@ -578,6 +635,7 @@ mod tests {
 			&ROOT,
 			10,
 			&dir.path().join("x"),
+			None,
 			|_| {},
 		)
 		.await

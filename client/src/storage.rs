@@ -26,6 +26,7 @@ use tokio::{sync::Semaphore, task::JoinSet};
 use xmbl_cipher::FileKey;
 use xmbl_client::{
 	format_amount, owner_secret, parse_amount,
+	shard_requests::RequestSigner,
 	shards::{self, ShardTransferError},
 	Chain, Wait,
 };
@@ -85,6 +86,57 @@ pub struct GetArgs {
 	/// that another account stored; without it the signer must own the deal.
 	#[arg(long, value_name = "PATH")]
 	key_file: Option<PathBuf>,
+	/// The file root `put` printed (64 hex digits): refuse (exit 7) unless the manifest the
+	/// node serves is the one with this root.
+	#[arg(long, value_name = "HEX", value_parser = parse_root)]
+	root: Option<[u8; 32]>,
+}
+
+fn parse_root(text: &str) -> Result<[u8; 32], String> {
+	let mut root = [0u8; 32];
+	hex::decode_to_slice(text.strip_prefix("0x").unwrap_or(text), &mut root)
+		.map_err(|_| format!("not a file root (64 hex digits): {text}"))?;
+	Ok(root)
+}
+
+/// Refuses a manifest that is not the file `pinned` names: its root must be `pinned` and be
+/// the one its fields hash to, and the deal must list the manifest's roots, which every
+/// downloaded shard is checked against. Without a pin, a node can still serve another
+/// self-consistent manifest.
+fn check_manifest(
+	id: DealId,
+	deal: &Deal<Runtime>,
+	manifest: &Manifest,
+	pinned: Option<[u8; 32]>,
+) -> Result<(), CliError> {
+	let refuse =
+		|why: String| CliError::RootMismatch { deal: id, message: format!("deal {id}: {why}") };
+	if let Some(pinned) = pinned.filter(|pinned| *pinned != manifest.file_root) {
+		return Err(refuse(format!(
+			"the node serves the manifest of file root {}, not {}",
+			hex0x(&manifest.file_root),
+			hex0x(&pinned)
+		)));
+	}
+	manifest
+		.check()
+		.map_err(|error| refuse(format!("the node serves an inconsistent manifest: {error}")))?;
+	let deal_roots = deal.shards.iter().map(|shard| shard.root);
+	if deal.file_root != manifest.file_root
+		|| !deal_roots.eq(manifest.shards.iter().map(|shard| shard.root))
+	{
+		return Err(refuse("the deal's roots are not its manifest's".into()));
+	}
+	Ok(())
+}
+
+/// The key whose hard child the signer's file keys come from: `--file-key-suri`, or the
+/// signer.
+fn file_key_root(cli: &Cli, signer: &sr25519::Pair) -> Result<sr25519::Pair, CliError> {
+	match &cli.file_key_suri {
+		Some(suri) => Ok(xmbl_client::signer(suri)?),
+		None => Ok(signer.clone()),
+	}
 }
 
 /// What `put` checked before connecting.
@@ -357,6 +409,8 @@ struct Uploaded {
 /// The uploads of one `put`.
 struct Uploads {
 	http: reqwest::Client,
+	/// The deal owner's key, which signs each upload.
+	key: Arc<sr25519::Pair>,
 	dir: PathBuf,
 	roots: Vec<[u8; 32]>,
 	size: u64,
@@ -394,6 +448,7 @@ impl Uploads {
 		self.meter.grow(self.size);
 		self.first_start.get_or_insert_with(Instant::now);
 		let (http, limit, meter) = (self.http.clone(), self.limit.clone(), self.meter.clone());
+		let key = self.key.clone();
 		let (path, root, size) = (shard_path(&self.dir, index), self.roots[index], self.size);
 		let provider = provider.clone();
 		self.tasks.spawn(async move {
@@ -401,10 +456,12 @@ impl Uploads {
 			let mut attempt = 1;
 			let result = loop {
 				let counter = meter.clone();
-				let result = shards::upload_shard(&http, &endpoint, &root, &path, size, move |n| {
-					counter.add(n)
-				})
-				.await;
+				let signer = RequestSigner { key: &key, provider: &provider };
+				let result =
+					shards::upload_shard(&http, &endpoint, &root, &path, size, signer, move |n| {
+						counter.add(n)
+					})
+					.await;
 				match result {
 					Err(error) if error.is_transient() && attempt < UPLOAD_ATTEMPTS => {
 						tokio::time::sleep(RETRY_DELAY * 2u32.pow(attempt - 1)).await;
@@ -523,7 +580,10 @@ pub async fn put(cli: &Cli, args: &PutArgs, suri: Option<&str>) -> Result<Value,
 	let (data, parity) = (args.data, args.parity);
 	let meter = report.start("encoding", plan.bytes);
 	let (source, shard_dir) = (args.file.clone(), dir.path().to_owned());
-	let secret = (!args.public).then(|| owner_secret(&key));
+	let secret = match args.public {
+		true => None,
+		false => Some(owner_secret(&file_key_root(cli, &key)?)),
+	};
 	let manifest = tokio::task::spawn_blocking(move || {
 		encode_file(&source, &shard_dir, data, parity, secret.as_ref().map(|s| &s[..]), meter)
 	})
@@ -587,6 +647,7 @@ pub async fn put(cli: &Cli, args: &PutArgs, suri: Option<&str>) -> Result<Value,
 
 	let mut uploads = Uploads {
 		http,
+		key: Arc::new(key.clone()),
 		dir: dir.path().to_owned(),
 		roots: manifest.shards.iter().map(|shard| shard.root).collect(),
 		size: manifest.shard_size(),
@@ -752,6 +813,9 @@ pub async fn get(cli: &Cli, args: &GetArgs, suri: Option<&str>) -> Result<Value,
 	let chain = Chain::connect(&cli.url).await?;
 	let id = args.deal;
 	let (deal, manifest) = chain.deal(id, None).await?.ok_or(CliError::NoDeal(id))?;
+	check_manifest(id, &deal, &manifest, args.root)?;
+	// A private deal's shards are served to its owner's signed requests only.
+	let mut owner_key = None;
 	let secret = match (manifest.encryption, key_file) {
 		(Encryption::None, _) => GetSecret::Public,
 		(_, Some(key)) => GetSecret::Key(key),
@@ -760,7 +824,9 @@ pub async fn get(cli: &Cli, args: &GetArgs, suri: Option<&str>) -> Result<Value,
 			if AccountId::from(key.public()) != deal.owner {
 				return Err(CliError::NotOwner { deal: id, owner: deal.owner });
 			}
-			GetSecret::Owner(owner_secret(&key))
+			let secret = GetSecret::Owner(owner_secret(&file_key_root(cli, &key)?));
+			owner_key = Some(Arc::new(key));
+			secret
 		},
 	};
 
@@ -809,12 +875,19 @@ pub async fn get(cli: &Cli, args: &GetArgs, suri: Option<&str>) -> Result<Value,
 			meter.grow(size);
 			let (http, path, counter) =
 				(http.clone(), shard_path(dir.path(), index), meter.clone());
+			let key = owner_key.clone();
 			tasks.spawn(async move {
-				let result =
-					shards::download_shard(&http, &endpoint, &root, size, &path, move |n| {
-						counter.add(n)
-					})
-					.await;
+				let signer = key.as_deref().map(|key| RequestSigner { key, provider: &provider });
+				let result = shards::download_shard(
+					&http,
+					&endpoint,
+					&root,
+					size,
+					&path,
+					signer,
+					move |n| counter.add(n),
+				)
+				.await;
 				(index, endpoint, result)
 			});
 		}
@@ -988,7 +1061,7 @@ pub async fn file_key(cli: &Cli, id: DealId, suri: Option<&str>) -> Result<Value
 	let Encryption::Aes256GcmStream { salt, .. } = manifest.encryption else {
 		return Err(CliError::Other(format!("deal {id} is public: it has no key")));
 	};
-	let file_key = FileKey::derive(&owner_secret(&key), &salt)
+	let file_key = FileKey::derive(&owner_secret(&file_key_root(cli, &key)?), &salt)
 		.map_err(|error| CliError::Other(format!("key derivation failed: {error}")))?;
 	Ok(json!({ "deal": id, "key": hex::encode(file_key.as_bytes()) }))
 }
@@ -1368,6 +1441,74 @@ mod tests {
 		let json = CliError::NotOwner { deal: 4, owner: owner.clone() }.to_json();
 		assert_eq!(json["error"]["owner"], owner.to_ss58check());
 		assert!(json["error"]["message"].as_str().unwrap().contains("not yours"));
+	}
+
+	/// Fails if `get --root` accepts a manifest of another file root, a manifest whose root
+	/// is not the hash of its fields (a node that edited a field and kept the root), or a
+	/// deal whose shard roots are not the manifest's; or if the refusal is not exit 7.
+	#[test]
+	fn get_refuses_a_manifest_that_is_not_the_pinned_file() {
+		let dir = tempfile::tempdir().unwrap();
+		let source = dir.path().join("source");
+		std::fs::write(&source, vec![5u8; 10_000]).unwrap();
+		let manifest = encode_file(&source, dir.path(), 2, 1, None, Meter(None)).unwrap();
+		let root = manifest.file_root;
+		let mut deal = sample_deal();
+		deal.file_root = root;
+		for (shard, info) in deal.shards.iter_mut().zip(&manifest.shards) {
+			shard.root = info.root;
+		}
+		assert!(check_manifest(3, &deal, &manifest, Some(root)).is_ok());
+		assert!(check_manifest(3, &deal, &manifest, None).is_ok());
+
+		let refused = |deal: &Deal<Runtime>, manifest: &Manifest, pinned| {
+			let error = check_manifest(3, deal, manifest, pinned).unwrap_err();
+			assert_eq!(error.exit_code(), 7, "{error}");
+			assert_eq!(error.to_json()["error"]["kind"], "root_mismatch");
+			assert_eq!(error.to_json()["error"]["deal"], 3);
+			error.to_string()
+		};
+		let mut other = root;
+		other[0] ^= 1;
+		assert_eq!(
+			refused(&deal, &manifest, Some(other)),
+			format!(
+				"deal 3: the node serves the manifest of file root {}, not {}",
+				hex0x(&root),
+				hex0x(&other)
+			)
+		);
+		// Other shards under the pinned root, the deal made to agree: the root no longer
+		// hashes the fields.
+		let mut edited = manifest.clone();
+		edited.shards[0].root = [1; 32];
+		let mut edited_deal = deal.clone();
+		edited_deal.shards[0].root = [1; 32];
+		assert_eq!(
+			refused(&edited_deal, &edited, Some(root)),
+			format!(
+				"deal 3: the node serves an inconsistent manifest: {}",
+				xmbl_file_format::ManifestError::FileRootMismatch
+			)
+		);
+		let mut swapped = deal.clone();
+		swapped.shards[0].root = [0; 32];
+		assert_eq!(
+			refused(&swapped, &manifest, Some(root)),
+			"deal 3: the deal's roots are not its manifest's"
+		);
+
+		let parsed = |args: &[&str]| match Cli::try_parse_from(
+			[&["xmbl", "get", "3", "-o", "out"], args].concat(),
+		) {
+			Ok(Cli { command: Command::Get(args), .. }) => Ok(args.root),
+			Ok(_) => unreachable!("parsed as get"),
+			Err(error) => Err(error.exit_code()),
+		};
+		assert_eq!(parsed(&["--root", &hex0x(&root)]), Ok(Some(root)));
+		assert_eq!(parsed(&["--root", &hex::encode(root)]), Ok(Some(root)));
+		assert_eq!(parsed(&[]), Ok(None));
+		assert_eq!(parsed(&["--root", "0x12"]), Err(2));
 	}
 
 	#[test]

@@ -43,9 +43,28 @@ impl SubstrateCli for Cli {
 	}
 }
 
+/// The browser origins allowed to read RPC answers unless `--rpc-cors` says otherwise: the
+/// dashboard and a polkadot.js apps served on this machine, and polkadot.js apps. (Origins
+/// match exactly: Substrate's own `http://localhost:*` matches no page.)
+const DEFAULT_RPC_ORIGINS: [&str; 5] = [
+	"http://localhost:8080",
+	"http://127.0.0.1:8080",
+	"http://localhost:3000",
+	"http://127.0.0.1:3000",
+	"https://polkadot.js.org",
+];
+
 /// Parse the command line and run the node or the subcommand it names.
 pub fn run() -> sc_cli::Result<()> {
-	let cli = Cli::from_args();
+	let mut cli = Cli::from_args();
+	// `--dev` alone would let every web origin read the RPC's answers and pass its CORS
+	// preflight, unsafe methods such as `author_insertKey` included; without `--rpc-cors`,
+	// every chain allows only the dashboard's and polkadot.js apps' origins.
+	if cli.run.rpc_params.rpc_cors.is_none() {
+		cli.run.rpc_params.rpc_cors = Some(sc_cli::Cors::List(
+			DEFAULT_RPC_ORIGINS.iter().map(|origin| origin.to_string()).collect(),
+		));
+	}
 
 	match &cli.subcommand {
 		Some(Subcommand::Key(cmd)) => cmd.run(&cli),

@@ -192,6 +192,11 @@ pub fn new_full<N: sc_network::NetworkBackend<Block, <Block as BlockT>::Hash>>(
 		transaction_pool,
 		other: (block_import, grandpa_link, babe_link, babe_worker_handle, mut telemetry),
 	} = new_partial(&config)?;
+	// Shard repairs may fetch from loopback and private addresses on these chains only.
+	let private_endpoints = matches!(
+		config.chain_spec.chain_type(),
+		sc_service::ChainType::Development | sc_service::ChainType::Local
+	);
 
 	let mut net_config = sc_network::config::FullNetworkConfiguration::<
 		Block,
@@ -285,7 +290,13 @@ pub fn new_full<N: sc_network::NetworkBackend<Block, <Block as BlockT>::Hash>>(
 					.into(),
 			)
 		})?;
-		storage_provider::spawn(&task_manager.spawn_handle(), providers, rpc_url, storage_metrics)?;
+		storage_provider::spawn(
+			&task_manager.spawn_handle(),
+			providers,
+			rpc_url,
+			storage_metrics,
+			private_endpoints,
+		)?;
 	}
 
 	if role.is_authority() {

@@ -167,14 +167,15 @@ pub trait ProviderRegistry<AccountId, Balance> {
 	/// The record of `who`, or `None` if `who` is not registered.
 	fn provider(who: &AccountId) -> Option<ProviderSummary<Balance>>;
 
-	/// `count` distinct active providers of `role` with free capacity, none in `exclude`,
-	/// drawn from `seed` with weight on free capacity and stake; the cost is bounded
-	/// independently of the number of providers.
+	/// `count` distinct active providers of `role` with free capacity, none in `exclude` and
+	/// none whose minimum price is above `price`, drawn from `seed` with weight on free
+	/// capacity and stake; the cost is bounded independently of the number of providers.
 	fn select(
 		role: ProviderRole,
 		count: u32,
 		seed: [u8; 32],
 		exclude: &[AccountId],
+		price: Balance,
 	) -> Result<Vec<AccountId>, SelectionError>;
 
 	/// The worst-case weight of a `select` of `count` providers.

@@ -88,21 +88,23 @@ test('a transfer signed by //Alice is included and finalized', { timeout: TIMEOU
   const before = (await api.query.System.Account.getValue(dest)).data.free;
 
   const transfer = api.tx.Balances.transfer_keep_alive({ dest: descriptors.MultiAddress.Id(dest), value: amount });
-  const finalized = await new Promise((resolve, reject) => {
+  // The observer only settles the promise: an assertion thrown inside it would never
+  // reject it, and the test would wait for its timeout instead of failing.
+  const { included, finalized } = await new Promise((resolve, reject) => {
     let included = false;
     transfer.signSubmitAndWatch(alice.signer).subscribe({
       next: (event) => {
         if (event.type === 'txBestBlocksState' && event.found) {
           included = true;
         } else if (event.type === 'finalized') {
-          assert.ok(included, 'seen in a best block before finality');
-          resolve(event);
+          resolve({ included, finalized: event });
         }
       },
       error: reject
     });
   });
 
+  assert.ok(included, 'seen in a best block before finality');
   assert.ok(finalized.ok, `dispatch failed: ${JSON.stringify(finalized.dispatchError)}`);
   const event = finalized.events.find((e) => e.type === 'Balances' && e.value.type === 'Transfer');
   assert.ok(event, 'a Balances.Transfer event was emitted');

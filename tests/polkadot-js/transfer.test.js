@@ -54,7 +54,9 @@ test('a transfer signed by //Alice is included and finalized', { timeout: TIMEOU
   const amount = 7_000_000_000_000n; // 7 XMBL
 
   const before = (await api.query.system.account(dest)).data.free.toBigInt();
-  const { blockHash, events } = await new Promise((resolve, reject) => {
+  // The callback only settles the promise: an assertion thrown inside it would never
+  // reject it, and the test would wait for its timeout instead of failing.
+  const { included, blockHash, events } = await new Promise((resolve, reject) => {
     let included = false;
     api.tx.balances.transferKeepAlive(dest, amount)
       .signAndSend(alice, (result) => {
@@ -63,8 +65,7 @@ test('a transfer signed by //Alice is included and finalized', { timeout: TIMEOU
         } else if (result.status.isInBlock) {
           included = true;
         } else if (result.status.isFinalized) {
-          assert.ok(included, 'seen in a block before finality');
-          resolve({ blockHash: result.status.asFinalized, events: result.events });
+          resolve({ included, blockHash: result.status.asFinalized, events: result.events });
         } else if (result.isError) {
           reject(new Error(`transaction failed: ${result.status.toString()}`));
         }
@@ -72,6 +73,7 @@ test('a transfer signed by //Alice is included and finalized', { timeout: TIMEOU
       .catch(reject);
   });
 
+  assert.ok(included, 'seen in a block before finality');
   const transfer = events.find(({ event }) => api.events.balances.Transfer.is(event));
   assert.ok(transfer, 'a Balances.Transfer event was emitted');
   assert.equal(transfer.event.data.amount.toBigInt(), amount);

@@ -3,7 +3,8 @@
 //! test panics), so no process outlives its test.
 //!
 //! Every node binds port 0 for RPC and p2p and the harness reads the ports the node
-//! reports, so parallel tests never race for a port. The nodes of the local network
+//! reports; storage ports, which a provider registers before its node binds them, are
+//! reserved under lock files ([`free_port_range`]), so parallel tests never race for a port. The nodes of the local network
 //! run a copy of `chain-spec/local.json` without its fixed bootnodes, so they never
 //! join a `scripts/local-network.sh` running on the same machine.
 
@@ -195,6 +196,9 @@ pub struct Node {
 	/// The folder of the chain spec the node runs, kept as long as a node may restart.
 	spec_dir: Option<Arc<tempfile::TempDir>>,
 	child: Mutex<Option<Child>>,
+	/// The storage ports the harness chose for this run of the process, when the test did not
+	/// give `--storage-port`; released after the process is killed.
+	storage_ports: Option<PortRange>,
 	log: Arc<Mutex<Vec<String>>>,
 	client: Mutex<Option<WsClient>>,
 }
@@ -218,6 +222,7 @@ impl Node {
 			base_path,
 			spec_dir: None,
 			child: Mutex::new(None),
+			storage_ports: None,
 			log: Default::default(),
 			client: Mutex::new(None),
 		};
@@ -240,8 +245,6 @@ impl Node {
 			"--no-prometheus".into(),
 			"--no-telemetry".into(),
 			"--no-mdns".into(),
-			"--rpc-cors".into(),
-			"all".into(),
 		];
 		if let Some(validator) = &self.config.validator {
 			args.push("--validator".into());
@@ -254,8 +257,10 @@ impl Node {
 		// A dev node serves the five genesis storage providers on 30400-30404 unless told
 		// otherwise; parallel tests must not race for those ports.
 		if !self.config.extra_args.iter().any(|arg| arg == "--storage-port") {
+			let ports = free_port_range(DEV_STORAGE_PROVIDERS);
 			args.push("--storage-port".into());
-			args.push(free_port_range(DEV_STORAGE_PROVIDERS).to_string());
+			args.push(ports.first().to_string());
+			self.storage_ports = Some(ports);
 		}
 		args.extend(self.config.extra_args.iter().cloned());
 
@@ -307,6 +312,11 @@ impl Node {
 			);
 			thread::sleep(Duration::from_millis(50));
 		}
+	}
+
+	/// The process id of the running node.
+	pub fn pid(&self) -> Option<u32> {
+		self.child.lock().unwrap().as_ref().map(Child::id)
 	}
 
 	fn exit_status(&self) -> Option<std::process::ExitStatus> {
@@ -559,22 +569,74 @@ pub fn unbond_dev_genesis_providers(node: &Node) {
 	});
 }
 
-/// The first of `count` consecutive loopback ports that are free now.
-pub fn free_port_range(count: u16) -> u16 {
-	for _ in 0..100 {
-		let first = std::net::TcpListener::bind("127.0.0.1:0")
-			.and_then(|listener| listener.local_addr())
-			.expect("bind a loopback port")
-			.port();
-		let Some(last) = first.checked_add(count - 1) else { continue };
-		let held: Vec<_> = (first..=last)
-			.map_while(|port| std::net::TcpListener::bind(("127.0.0.1", port)).ok())
-			.collect();
-		if held.len() == usize::from(count) {
-			return first;
+/// Where the harness hands out ports: clear of the fixed ports of dev and local-network
+/// nodes (9944-9948, 30333-30336, 30400-30404) and ending below the kernel's ephemeral
+/// range, so no outgoing connection is given one of them.
+const PORT_POOL: std::ops::Range<u16> = 10_000..30_000;
+
+/// The folder of the lock files that reserve ports ([`PortRange`]), shared by every process
+/// of the machine that uses this harness.
+fn port_lock_dir() -> PathBuf {
+	std::env::temp_dir().join("xmbl-e2e-ports")
+}
+
+/// The first port of the kernel's ephemeral range (`ip_local_port_range`).
+fn ephemeral_ports_start() -> u16 {
+	std::fs::read_to_string("/proc/sys/net/ipv4/ip_local_port_range")
+		.ok()
+		.and_then(|range| range.split_whitespace().next()?.parse().ok())
+		.unwrap_or(32_768)
+}
+
+/// Consecutive loopback ports reserved until dropped: each port's lock file under
+/// [`port_lock_dir`] is locked (`flock`, released by the kernel if the process dies), so no
+/// test of any process that uses this harness is handed them meanwhile, and each port was
+/// free when reserved. Keep it as long as the node that binds them runs.
+pub struct PortRange {
+	first: u16,
+	_locks: Vec<std::fs::File>,
+}
+
+impl PortRange {
+	/// The first port of the range.
+	pub fn first(&self) -> u16 {
+		self.first
+	}
+}
+
+/// Reserves `count` consecutive loopback ports that are free now ([`PortRange`]).
+pub fn free_port_range(count: u16) -> PortRange {
+	let lock_dir = port_lock_dir();
+	std::fs::create_dir_all(&lock_dir)
+		.unwrap_or_else(|e| panic!("create {}: {e}", lock_dir.display()));
+	let end = PORT_POOL.end.min(ephemeral_ports_start());
+	let starts = end.checked_sub(PORT_POOL.start + count).filter(|n| *n > 0).unwrap_or_else(|| {
+		panic!("no room for {count} ports between {} and {end}", PORT_POOL.start)
+	});
+	for _ in 0..200 {
+		let random = std::hash::BuildHasher::hash_one(&std::hash::RandomState::new(), 0u8);
+		let first = PORT_POOL.start + (random % u64::from(starts)) as u16;
+		if let Some(locks) = reserve(&lock_dir, first, count) {
+			return PortRange { first, _locks: locks };
 		}
 	}
-	panic!("no {count} consecutive free loopback ports");
+	panic!("no {count} consecutive free loopback ports in {}..{end}", PORT_POOL.start);
+}
+
+/// The locks of ports `first..first + count` if none is reserved and each binds now.
+fn reserve(lock_dir: &Path, first: u16, count: u16) -> Option<Vec<std::fs::File>> {
+	let mut locks = Vec::with_capacity(count.into());
+	for port in first..first + count {
+		let path = lock_dir.join(format!("{port}.lock"));
+		let lock = std::fs::File::create(&path)
+			.unwrap_or_else(|e| panic!("create {}: {e}", path.display()));
+		lock.try_lock().ok()?;
+		locks.push(lock);
+	}
+	// Bound and closed at once: free now, and kept from other tests by the locks.
+	let free =
+		(first..first + count).all(|port| std::net::TcpListener::bind(("127.0.0.1", port)).is_ok());
+	free.then_some(locks)
 }
 
 /// JSON-RPC parameters given as one JSON value (`null` sends none).

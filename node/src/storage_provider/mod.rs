@@ -13,6 +13,7 @@
 //! authoring.
 //! `docs/storage.md` describes the HTTP interface and the duty rules.
 
+mod endpoints;
 mod metrics;
 mod repair;
 mod server;
@@ -26,7 +27,7 @@ use polkadot_sdk::{
 	sc_service::{config::KeystoreConfig, error::Error as ServiceError, SpawnTaskHandle},
 	sp_core::{
 		crypto::{KeyTypeId, Ss58Codec},
-		sr25519, Pair,
+		sr25519, Pair, H256,
 	},
 	sp_keystore::Keystore,
 };
@@ -65,6 +66,13 @@ pub struct Provider {
 	chain: Arc<Chain>,
 	/// HTTP client for fetching shards from other providers.
 	http: reqwest::Client,
+	/// Whether repairs may fetch from loopback and private addresses (development and local
+	/// chains only: elsewhere an endpoint could steer this node at internal services).
+	private_endpoints: bool,
+	/// Repairs that may run at once.
+	repairs: Arc<tokio::sync::Semaphore>,
+	/// The best block the duty worker last acted on, which the shard server checks against.
+	best_block: tokio::sync::watch::Sender<Option<H256>>,
 	/// Metrics, labelled with the account.
 	metrics: Option<Metrics>,
 	/// The account as SS58, for logs and metric labels.
@@ -100,10 +108,10 @@ fn provider_keys(
 		.map(|suri| parse_suri(suri, "a --provider value"))
 		.collect::<Result<Vec<_>, _>>()?;
 	for path in &params.provider_files {
-		let text = std::fs::read_to_string(path)
-			.map_err(|error| format!("cannot read --provider-file {}: {error}", path.display()))?;
-		let suri = text.lines().next().unwrap_or_default();
-		keys.push(parse_suri(suri, &format!("the first line of {}", path.display()))?);
+		// Refuses a file that group or others may read: `chmod 600` it.
+		let suri = xmbl_client::read_secret_file(path)
+			.map_err(|error| format!("--provider-file {error}"))?;
+		keys.push(parse_suri(&suri, &format!("the first line of {}", path.display()))?);
 	}
 	if let (KeystoreConfig::Path { path, password }, false) = (keystore, params.no_provider) {
 		let keystore = LocalKeystore::open(path.clone(), password.clone())
@@ -192,19 +200,28 @@ const LOG_TARGET: &str = "storage-provider";
 const CONNECT_RETRY: Duration = Duration::from_secs(1);
 /// How often to say again that the node runs a runtime the service cannot sign for.
 const INCOMPATIBLE_RUNTIME_RETRY: Duration = Duration::from_secs(30);
+/// Repairs one provider runs at once: each downloads `k` shards into its scratch space.
+const MAX_CONCURRENT_REPAIRS: usize = 2;
 
 /// Starts the shard servers and duty workers of `setups` once the node's RPC server at
-/// `rpc_url` answers.
+/// `rpc_url` answers. `private_endpoints`: repairs may fetch from loopback and private
+/// addresses (a development or local chain).
 pub fn spawn(
 	spawner: &SpawnTaskHandle,
 	setups: Vec<ProviderSetup>,
 	rpc_url: String,
 	metrics: Option<Metrics>,
+	private_endpoints: bool,
 ) -> Result<(), ServiceError> {
 	if setups.is_empty() {
 		return Ok(());
 	}
-	let http = xmbl_client::shards::http_client()
+	let mut http = xmbl_client::shards::http_client_builder();
+	if !private_endpoints {
+		http = http.dns_resolver(Arc::new(endpoints::PublicResolver));
+	}
+	let http = http
+		.build()
 		.map_err(|error| ServiceError::Other(format!("cannot build the HTTP client: {error}")))?;
 	let task_spawner = spawner.clone();
 	spawner.spawn("storage-provider", Some("storage"), async move {
@@ -231,6 +248,9 @@ pub fn spawn(
 				scratch_dir: setup.scratch_dir,
 				chain: chain.clone(),
 				http: http.clone(),
+				private_endpoints,
+				repairs: Arc::new(tokio::sync::Semaphore::new(MAX_CONCURRENT_REPAIRS)),
+				best_block: tokio::sync::watch::Sender::new(None),
 				metrics: metrics.clone(),
 			});
 			provider.update_store_metrics();

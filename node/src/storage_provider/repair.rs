@@ -1,17 +1,22 @@
 //! Repair: rebuild a shard the chain moved to this provider from any `k` shards the deal's
 //! other providers still hold. No key is needed (the shards are coded ciphertext); the
 //! rebuilt shard goes through the store's verified write, so only bytes that hash to the
-//! chain's root are kept.
+//! chain's root are kept. Requests are signed with the provider's key, which the other
+//! providers serve a private deal's shards to while the chain has it repair the deal. At
+//! most `MAX_CONCURRENT_REPAIRS` run at once, and each reserves its downloads' space
+//! against the store's limit before fetching.
 
-use super::Provider;
+use super::{endpoints, Provider};
 use futures::StreamExt;
 use std::{fs::File, path::PathBuf};
+use xmbl_client::shard_requests::RequestSigner;
 use xmbl_primitives::ShardDuty;
 use xmbl_runtime::BlockNumber;
 use xmbl_shard_store::{PutOutcome, ShardStore};
 
 /// Rebuilds the shard of `duty` into the provider's store.
 pub async fn rebuild(provider: &Provider, duty: &ShardDuty<BlockNumber>) -> Result<(), String> {
+	let _permit = provider.repairs.acquire().await.expect("the semaphore is never closed");
 	let (deal, manifest) = provider
 		.chain
 		.deal(duty.deal, None)
@@ -37,7 +42,14 @@ pub async fn rebuild(provider: &Provider, duty: &ShardDuty<BlockNumber>) -> Resu
 		else {
 			continue;
 		};
-		sources.push((index, shard.root, String::from_utf8_lossy(&record.endpoint).into_owned()));
+		let endpoint = String::from_utf8_lossy(&record.endpoint).into_owned();
+		if !provider.private_endpoints {
+			if let Err(error) = endpoints::check_literal(&endpoint) {
+				log::warn!(target: super::LOG_TARGET, "repair of deal {}: {error}", duty.deal);
+				continue;
+			}
+		}
+		sources.push((index, shard.root, holder.clone(), endpoint));
 	}
 	if sources.len() < needed {
 		return Err(format!(
@@ -52,16 +64,23 @@ pub async fn rebuild(provider: &Provider, duty: &ShardDuty<BlockNumber>) -> Resu
 		provider.scratch_dir.join(format!("{}-{}-from-{index}", duty.deal, duty.shard))
 	};
 	let size = duty.size;
+	// The `k` downloads count against the store's limit until they are removed.
+	let _scratch = provider
+		.store
+		.reserve(size.saturating_mul(needed as u64))
+		.map_err(|error| format!("no room for the repair's downloads: {error}"))?;
 	let mut downloads = futures::stream::iter(sources)
-		.map(|(index, root, endpoint)| {
+		.map(|(index, root, holder, endpoint)| {
 			let path = scratch(index);
 			async move {
+				let signer = RequestSigner { key: &provider.pair, provider: &holder };
 				let result = xmbl_client::shards::download_shard(
 					&provider.http,
 					&endpoint,
 					&root,
 					size,
 					&path,
+					Some(signer),
 					|_| {},
 				)
 				.await;

@@ -98,6 +98,7 @@ impl Worker {
 		// new as `best`, so it is never taken for unassigned.
 		let held = provider.store.list();
 		let best = provider.chain.best_header().await?;
+		provider.best_block.send_replace(Some(best.hash()));
 		let duties = provider.chain.provider_duties(&provider.account, Some(best.hash())).await?;
 		let now = best.number;
 		self.started.retain(|_, at| now < *at + RESEND_AFTER);

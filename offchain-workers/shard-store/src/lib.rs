@@ -10,7 +10,8 @@
 //! - Proofs from a small outboard: each shard's outboard (its Merkle tree's parent nodes above
 //!   16 KiB groups, see `xmbl-merkle`) is stored beside it; [`ShardStore::prove`] reads only
 //!   the parents on the proven paths and the groups holding the proven leaves.
-//! - A size limit that counts writes in flight, so concurrent writes never exceed it together.
+//! - A size limit that counts writes in flight, so concurrent writes never exceed it together;
+//!   a write holds space for the bytes it has written, not for the whole shard up front.
 //!
 //! All methods take `&self`; the store is `Send + Sync` and cheap to clone (clones share it).
 //! DESIGN.md describes the files on disk and the recovery rules.
@@ -204,9 +205,16 @@ impl ShardStore {
 		self.inner.lock().used
 	}
 
-	/// Bytes reserved by writes in progress.
+	/// Bytes reserved by writes in progress and by [`Reservation`]s.
 	pub fn reserved(&self) -> u64 {
 		self.inner.lock().reserved
+	}
+
+	/// Reserves `bytes` against the limit for files kept outside the store (a repair's
+	/// downloads) until the returned guard is dropped.
+	pub fn reserve(&self, bytes: u64) -> Result<Reservation, StoreError> {
+		self.inner.reserve(bytes)?;
+		Ok(Reservation { store: self.inner.clone(), bytes })
 	}
 
 	/// The roots of all stored shards, sorted.
@@ -226,29 +234,17 @@ impl ShardStore {
 		self.shard_len(root).is_some()
 	}
 
-	/// Starts writing shard `root` of `expected_len` bytes, reserving its space (shard and
-	/// outboard) against the limit up front.
+	/// Starts writing shard `root` of `expected_len` bytes. A shard that does not fit beside
+	/// what is stored and reserved is refused here; space is then reserved as bytes arrive
+	/// (shard and outboard), so a writer that stalls holds only what it wrote.
 	pub fn begin_write(&self, root: Root, expected_len: u64) -> Result<ShardWriter, StoreError> {
-		let needed = stored_size(expected_len);
-		{
-			let mut state = self.inner.lock();
-			let total = state.used.saturating_add(state.reserved).saturating_add(needed);
-			if total > self.inner.limit {
-				return Err(StoreError::OverLimit {
-					needed,
-					used: state.used,
-					reserved: state.reserved,
-					limit: self.inner.limit,
-				});
-			}
-			state.reserved += needed;
-		}
-		// From here on the reservation is released by `ShardWriter`'s drop on any error.
+		self.inner.check_fits(stored_size(expected_len))?;
+		// From here on what is reserved is released by `ShardWriter`'s drop on any error.
 		let mut writer = ShardWriter {
 			store: self.inner.clone(),
 			root,
 			expected_len,
-			reserved: needed,
+			reserved: 0,
 			written: 0,
 			builder: OutboardBuilder::new(),
 			shard: None,
@@ -423,6 +419,37 @@ impl Inner {
 		self.state.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
 	}
 
+	fn over_limit(&self, state: &State, needed: u64) -> Option<StoreError> {
+		let total = state.used.saturating_add(state.reserved).saturating_add(needed);
+		(total > self.limit).then_some(StoreError::OverLimit {
+			needed,
+			used: state.used,
+			reserved: state.reserved,
+			limit: self.limit,
+		})
+	}
+
+	/// Fails if `needed` more bytes would not fit now.
+	fn check_fits(&self, needed: u64) -> Result<(), StoreError> {
+		self.over_limit(&self.lock(), needed).map_or(Ok(()), Err)
+	}
+
+	/// Reserves `needed` bytes against the limit.
+	fn reserve(&self, needed: u64) -> Result<(), StoreError> {
+		let mut state = self.lock();
+		if let Some(error) = self.over_limit(&state, needed) {
+			return Err(error);
+		}
+		state.reserved += needed;
+		Ok(())
+	}
+
+	fn release(&self, bytes: u64) {
+		if bytes > 0 {
+			self.lock().reserved -= bytes;
+		}
+	}
+
 	fn shard_path(&self, root: &Root) -> PathBuf {
 		self.dir.join(format!("{}{SHARD_SUFFIX}", hex::encode(root)))
 	}
@@ -472,6 +499,18 @@ impl Inner {
 	}
 }
 
+/// Space held against the store's limit by [`ShardStore::reserve`], released on drop.
+pub struct Reservation {
+	store: Arc<Inner>,
+	bytes: u64,
+}
+
+impl Drop for Reservation {
+	fn drop(&mut self) {
+		self.store.release(self.bytes);
+	}
+}
+
 /// A shard being written: feed it with [`write_chunk`](Self::write_chunk) or [`Write`], then
 /// [`finish`](Self::finish). Dropping it unfinished (or any error) removes its temporary files
 /// and releases its reserved space.
@@ -491,6 +530,11 @@ impl ShardWriter {
 	/// The root this writer checks against.
 	pub fn root(&self) -> &Root {
 		&self.root
+	}
+
+	/// The length the shard must have.
+	pub fn expected_len(&self) -> u64 {
+		self.expected_len
 	}
 
 	/// Bytes written so far.
@@ -514,6 +558,7 @@ impl ShardWriter {
 		if self.written + data.len() as u64 > self.expected_len {
 			return Err(StoreError::TooLong { expected_len: self.expected_len });
 		}
+		self.reserve_up_to(stored_size(self.written + data.len() as u64))?;
 		let (file, path) = self.shard.as_mut().expect("present until finish or abort");
 		file.write_all(data).map_err(io_error(path))?;
 		self.builder.update(data);
@@ -522,6 +567,16 @@ impl ShardWriter {
 		if !nodes.is_empty() {
 			let (file, path) = self.outboard.as_mut().expect("present until finish or abort");
 			file.write_all(&nodes).map_err(io_error(path))?;
+		}
+		Ok(())
+	}
+
+	/// Grows this write's reservation to `total` bytes, if the limit allows.
+	fn reserve_up_to(&mut self, total: u64) -> Result<(), StoreError> {
+		let more = total.saturating_sub(self.reserved);
+		if more > 0 {
+			self.store.reserve(more)?;
+			self.reserved += more;
 		}
 		Ok(())
 	}
@@ -546,6 +601,8 @@ impl ShardWriter {
 				actual_len: self.written,
 			});
 		}
+		// The outboard's last nodes are written now: the whole stored size is reserved.
+		self.reserve_up_to(stored_size(self.expected_len))?;
 		let builder = std::mem::take(&mut self.builder);
 		let (actual, rest) = builder.finalize();
 		if actual.as_bytes() != &self.root {
@@ -599,10 +656,7 @@ impl ShardWriter {
 			// Best effort: a file that cannot be removed now is removed by the next `open`.
 			let _ = fs::remove_file(path);
 		}
-		if self.reserved > 0 {
-			self.store.lock().reserved -= self.reserved;
-			self.reserved = 0;
-		}
+		self.store.release(std::mem::take(&mut self.reserved));
 	}
 }
 

@@ -15,7 +15,7 @@ use polkadot_sdk::frame_support::{
 	BoundedVec,
 };
 use polkadot_sdk::frame_system::{Pallet as System, RawOrigin};
-use polkadot_sdk::sp_runtime::traits::{Saturating, StaticLookup};
+use polkadot_sdk::sp_runtime::traits::{Saturating, StaticLookup, Zero};
 
 const SEED: u32 = 0;
 
@@ -49,6 +49,7 @@ fn register_both<T: Config>(who: &T::AccountId) {
 		T::MinStake::get(),
 		large_capacity::<T>(),
 		longest_endpoint::<T>(),
+		T::MinStake::get(),
 	)
 	.expect("a funded account registers");
 }
@@ -70,6 +71,7 @@ mod benchmarks {
 			T::MinStake::get(),
 			large_capacity::<T>(),
 			longest_endpoint::<T>(),
+			T::MinStake::get(),
 		);
 
 		assert!(Providers::<T>::contains_key(&caller));
@@ -89,6 +91,7 @@ mod benchmarks {
 			Some(capacity.bytes),
 			Some(capacity.compute_slots),
 			Some(endpoint),
+			Some(T::MinStake::get().saturating_mul(2u32.into())),
 		);
 
 		assert_eq!(Providers::<T>::get(&caller).map(|r| r.capacity), Some(capacity));
@@ -124,6 +127,23 @@ mod benchmarks {
 		_(RawOrigin::Signed(caller.clone()));
 
 		assert!(Providers::<T>::get(&caller).is_some_and(|r| !r.is_active()));
+	}
+
+	#[benchmark]
+	fn announce_exit() {
+		// As `unbond`: the caller sits between two others in both indexes.
+		let first = funded::<T>("first", 0);
+		register_both::<T>(&first);
+		let caller = funded::<T>("caller", 0);
+		register_both::<T>(&caller);
+		let last = funded::<T>("last", 0);
+		register_both::<T>(&last);
+
+		#[extrinsic_call]
+		_(RawOrigin::Signed(caller.clone()));
+
+		assert!(Providers::<T>::get(&caller)
+			.is_some_and(|r| r.status == ProviderStatus::Exiting && r.index == Default::default()));
 	}
 
 	#[benchmark]
@@ -181,6 +201,7 @@ mod benchmarks {
 					capacity: full,
 					used: full,
 					endpoint: BoundedVec::default(),
+					min_price: Zero::zero(),
 					live_assignments: 1,
 					slashes: 0,
 					successes: 0,
@@ -193,7 +214,14 @@ mod benchmarks {
 
 		#[block]
 		{
-			result = Pallet::<T>::do_select(ProviderRole::Storage, 1, [7u8; 32], &[], d);
+			result = Pallet::<T>::do_select(
+				ProviderRole::Storage,
+				1,
+				[7u8; 32],
+				&[],
+				T::MinStake::get(),
+				d,
+			);
 		}
 
 		assert_eq!(result, Err(SelectionError::NotEnoughProviders));

@@ -4,7 +4,8 @@
 //!
 //! - **Registration.** A provider registers with a stake held from its balance
 //!   ([`HoldReason::ProviderStake`]), the services it offers ([`ProviderRoles`]), a declared
-//!   [`Capacity`] and the endpoint where clients reach its node.
+//!   [`Capacity`], the endpoint where clients reach its node and the lowest price it stores
+//!   a shard for per period (selection for a lower price skips it).
 //! - **Selection.** The markets ask [`ProviderRegistry::select`] for `count` distinct providers of
 //!   a role. Selection draws from a per-role dense index with a seed and weights by free capacity
 //!   and stake through rejection sampling; its cost is bounded by `count × MaxSelectionDraws`
@@ -13,8 +14,10 @@
 //!   to providers for proven work or refunded ([`Escrow`]).
 //! - **Slashing.** A slash takes stake (never more than there is), compensates the harmed client
 //!   first, up to what it lost, and sends the rest to the treasury account ([`Slashing`]).
-//! - **Leaving.** `unbond` refuses while the provider has live assignments, then takes it out of
-//!   selection; `withdraw` releases the stake after `UnbondingPeriod`.
+//! - **Leaving.** `announce_exit` takes a provider with live assignments out of selection while
+//!   the markets move its work to others; `unbond` refuses while the provider has live
+//!   assignments, then takes it out of selection; `withdraw` releases the stake after
+//!   `UnbondingPeriod`.
 //!
 //! Total issuance is conserved: every flow here moves funds between free balance, holds and
 //! accounts (`hold`, `release`, `transfer_on_hold`, `transfer`); nothing is minted or burned.
@@ -160,9 +163,13 @@ pub mod pallet {
 			roles: ProviderRoles,
 			stake: BalanceOf<T>,
 			capacity: Capacity,
+			min_price: BalanceOf<T>,
 		},
-		/// A provider updated its declared capacity and endpoint.
-		Updated { provider: T::AccountId, capacity: Capacity },
+		/// A provider updated its declared capacity, endpoint or minimum price.
+		Updated { provider: T::AccountId, capacity: Capacity, min_price: BalanceOf<T> },
+		/// A provider announced its exit: it left selection and takes no new work; it unbonds
+		/// once the markets have moved its assignments to other providers.
+		ExitAnnounced { provider: T::AccountId },
 		/// A provider added `amount` to its stake, which is now `stake`.
 		StakeBonded { provider: T::AccountId, amount: BalanceOf<T>, stake: BalanceOf<T> },
 		/// A provider left selection; its stake unlocks at `unlock_at`.
@@ -233,6 +240,8 @@ pub mod pallet {
 		HasLiveAssignments,
 		/// The provider is already unbonding.
 		AlreadyUnbonding,
+		/// The provider has already announced its exit.
+		AlreadyExiting,
 		/// The provider is not unbonding.
 		NotUnbonding,
 		/// The unbonding period has not ended yet.
@@ -261,8 +270,15 @@ pub mod pallet {
 			for (who, roles, stake, capacity, endpoint) in &self.providers {
 				let endpoint = EndpointOf::<T>::try_from(endpoint.clone())
 					.unwrap_or_else(|_| panic!("genesis provider {who:?}: endpoint too long"));
-				Pallet::<T>::do_register(who.clone(), *roles, *stake, *capacity, endpoint)
-					.unwrap_or_else(|error| panic!("genesis provider {who:?}: {error:?}"));
+				Pallet::<T>::do_register(
+					who.clone(),
+					*roles,
+					*stake,
+					*capacity,
+					endpoint,
+					Zero::zero(),
+				)
+				.unwrap_or_else(|error| panic!("genesis provider {who:?}: {error:?}"));
 			}
 		}
 	}
@@ -293,7 +309,8 @@ pub mod pallet {
 		///   role not offered is ignored; each role offered needs a non-zero part);
 		///   `stake`: at least `MinStake`, held from the free balance, which keeps the
 		///   existential deposit; `endpoint`: at most `MaxEndpointLen` bytes, of the form
-		///   [`validate_endpoint`] accepts.
+		///   [`validate_endpoint`] accepts; `min_price`: the lowest price per shard and period
+		///   the provider stores for (selection for a deal at a lower price skips it).
 		/// - The provider enters the index of each role offered that has room; where an index
 		///   is full it stays out until it calls [`Pallet::enter_index`].
 		/// - Emits [`Event::Registered`] and an [`Event::IndexEntered`] per index entered.
@@ -306,17 +323,21 @@ pub mod pallet {
 			stake: BalanceOf<T>,
 			capacity: Capacity,
 			endpoint: EndpointOf<T>,
+			min_price: BalanceOf<T>,
 		) -> DispatchResult {
 			let who = ensure_signed(origin)?;
-			Self::do_register(who, roles, stake, capacity, endpoint)
+			Self::do_register(who, roles, stake, capacity, endpoint, min_price)
 		}
 
-		/// Change some of the declared capacity and the endpoint; `None` keeps a field.
+		/// Change some of the declared capacity, the endpoint and the minimum price; `None`
+		/// keeps a field.
 		///
 		/// - Origin: signed by a registered provider.
 		/// - `bytes`, `compute_slots`: the new declared capacity of each dimension, not below
 		///   what is in use (a dimension of a role not offered is ignored); `endpoint`: as in
-		///   `register`. A call that changes nothing fails with `NothingToUpdate`.
+		///   `register`; `min_price`: as in `register`, for selections from now on (work
+		///   already assigned keeps its price). A call that changes nothing fails with
+		///   `NothingToUpdate`.
 		/// - The provider enters or leaves the selection indexes as its free capacity makes it
 		///   eligible or not.
 		/// - Emits [`Event::Updated`].
@@ -329,9 +350,10 @@ pub mod pallet {
 			bytes: Option<u64>,
 			compute_slots: Option<u32>,
 			endpoint: Option<EndpointOf<T>>,
+			min_price: Option<BalanceOf<T>>,
 		) -> DispatchResult {
 			let who = ensure_signed(origin)?;
-			Self::do_update(who, bytes, compute_slots, endpoint)
+			Self::do_update(who, bytes, compute_slots, endpoint, min_price)
 		}
 
 		/// Add to the stake.
@@ -353,7 +375,7 @@ pub mod pallet {
 
 		/// Stop taking new work and start the unbonding period.
 		///
-		/// - Origin: signed by an active provider without live assignments.
+		/// - Origin: signed by an active or exiting provider without live assignments.
 		/// - Emits [`Event::UnbondingStarted`].
 		/// - Weight: [`WeightInfo::unbond`] (constant).
 		#[pallet::call_index(3)]
@@ -431,6 +453,21 @@ pub mod pallet {
 			let who = ensure_signed(origin)?;
 			let displace = displace.map(T::Lookup::lookup).transpose()?;
 			Self::do_enter_index(who, role, displace)
+		}
+
+		/// Announce leaving: leave the selection indexes and take no new work, while the
+		/// markets move the provider's assignments to other providers (the storage market's
+		/// `leave_shards`); once none is left, `unbond` starts the unbonding period.
+		///
+		/// - Origin: signed by an active provider.
+		/// - Slashes still apply to the work it keeps until it is moved.
+		/// - Emits [`Event::ExitAnnounced`].
+		/// - Weight: [`WeightInfo::announce_exit`] (constant).
+		#[pallet::call_index(8)]
+		#[pallet::weight(T::WeightInfo::announce_exit())]
+		pub fn announce_exit(origin: OriginFor<T>) -> DispatchResult {
+			let who = ensure_signed(origin)?;
+			Self::do_announce_exit(who)
 		}
 	}
 }

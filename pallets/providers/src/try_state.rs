@@ -18,7 +18,7 @@ impl<T: Config> Pallet<T> {
 	/// - each record's `stake` equals its account's `ProviderStake` hold;
 	/// - no account without a record has a `ProviderStake` hold;
 	/// - each record's used capacity fits its declared capacity;
-	/// - an unbonding provider has no live assignments;
+	/// - an unbonding provider has no live assignments (an exiting one may have some);
 	/// - a provider with an index position is eligible for the role (active, stake at least
 	///   `MinStake`, free capacity) and the index points back at it;
 	/// - each role's index is dense (`0..RoleCount`), holds nothing beyond `RoleCount`, and
@@ -33,7 +33,8 @@ impl<T: Config> Pallet<T> {
 			);
 			ensure!(record.capacity.covers(&record.used), "provider uses more than it declared");
 			ensure!(
-				record.is_active() || record.live_assignments == 0,
+				!matches!(record.status, ProviderStatus::Unbonding { .. })
+					|| record.live_assignments == 0,
 				"unbonding provider has live assignments"
 			);
 			for role in [ProviderRole::Storage, ProviderRole::Compute] {

@@ -42,6 +42,10 @@ pub const STAKE_WEIGHT_CAP: u32 = 10;
 pub enum ProviderStatus<BlockNumber> {
 	/// In the selection indexes; takes new work.
 	Active,
+	/// Announced its exit: out of the selection indexes, takes no new work, keeps proving the
+	/// shards it has until the storage market moves them to other providers; `unbond` once it
+	/// has no live assignment left.
+	Exiting,
 	/// Out of the selection indexes; the stake can be withdrawn from `unlock_at` on.
 	Unbonding {
 		/// First block at which `withdraw` succeeds.
@@ -92,13 +96,16 @@ pub struct ProviderRecord<T: Config> {
 	pub used: Capacity,
 	/// Where clients reach the provider's node (e.g. a multiaddr), UTF-8.
 	pub endpoint: EndpointOf<T>,
+	/// The lowest price per shard and proof period the provider takes storage deals at:
+	/// selection for a deal at a lower price skips it.
+	pub min_price: BalanceOf<T>,
 	/// Shards and jobs currently assigned; unbonding waits for zero.
 	pub live_assignments: u32,
 	/// Slashes ever applied.
 	pub slashes: u32,
 	/// Proven periods and accepted results.
 	pub successes: u64,
-	/// Active or unbonding.
+	/// Active, exiting or unbonding.
 	pub status: ProviderStatus<BlockNumberFor<T>>,
 	/// Positions in the selection indexes (set while active, for each role offered).
 	pub index: IndexPositions,

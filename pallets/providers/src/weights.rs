@@ -19,6 +19,8 @@ pub trait WeightInfo {
 	fn unbond() -> Weight;
 	/// `withdraw`.
 	fn withdraw() -> Weight;
+	/// `announce_exit`, worst case: both roles, swap-remove from the middle of each index.
+	fn announce_exit() -> Weight;
 	/// `spend_treasury`, recipient account created.
 	fn spend_treasury() -> Weight;
 	/// `select` with `p` providers in the role's index and a budget of `d` draws, worst case:
@@ -49,6 +51,11 @@ impl WeightInfo for () {
 			.saturating_add(ParityDbWeight::get().writes(3))
 	}
 	fn unbond() -> Weight {
+		Weight::from_parts(50_000_000, 8_000)
+			.saturating_add(ParityDbWeight::get().reads(7))
+			.saturating_add(ParityDbWeight::get().writes(9))
+	}
+	fn announce_exit() -> Weight {
 		Weight::from_parts(50_000_000, 8_000)
 			.saturating_add(ParityDbWeight::get().reads(7))
 			.saturating_add(ParityDbWeight::get().writes(9))

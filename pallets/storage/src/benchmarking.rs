@@ -1,4 +1,5 @@
-//! Benchmarks of every call and of the hook's steps, each in its worst case.
+//! Benchmarks of every call and of the hook's steps, each in its worst case. Deals pay the
+//! lowest price allowed, `MinShardPrice`.
 //!
 //! Proofs are measured on the largest shard the runtime allows (`MaxShardSize`), so the
 //! Merkle paths are as long as they get; the shard's bytes are never materialised: the
@@ -12,7 +13,10 @@ use polkadot_sdk::{
 	frame_support::{pallet_prelude::*, BoundedVec},
 	frame_system::{pallet_prelude::BlockNumberFor, Pallet as System, RawOrigin},
 	sp_io::hashing::blake2_256,
-	sp_runtime::{traits::UniqueSaturatedInto, Saturating},
+	sp_runtime::{
+		traits::{UniqueSaturatedInto, Zero},
+		Saturating,
+	},
 };
 use xmbl_file_format::{Encryption, Manifest, ShardInfo, FORMAT_VERSION};
 use xmbl_primitives::ProviderRegistry;
@@ -72,9 +76,13 @@ fn owner<T: Config>() -> T::AccountId {
 /// pending, as its selection would leave it.
 fn uploading_deal<T: Config>(owner: &T::AccountId, providers: &[T::AccountId]) -> DealId {
 	let (k, m) = split::<T>(providers.len() as u32);
-	let id =
-		Pallet::<T>::do_create_deal(owner.clone(), manifest(k, m, 1 << 20), 10, 1_000u32.into())
-			.expect("deal created");
+	let id = Pallet::<T>::do_create_deal(
+		owner.clone(),
+		manifest(k, m, 1 << 20),
+		10,
+		T::MinShardPrice::get(),
+	)
+	.expect("deal created");
 	let mut deal = Deals::<T>::get(id).expect("deal");
 	let until = System::<T>::block_number().saturating_add(T::UploadWindow::get());
 	for (number, provider) in providers.iter().enumerate() {
@@ -223,7 +231,7 @@ impl<T: Config> Crowd<T> {
 	/// `at`.
 	fn new(d: u32, at: BlockNumberFor<T>, providers: &[T::AccountId]) -> Self {
 		let owner: T::AccountId = account("crowd", 0, 0);
-		let price: BalanceOf<T> = 1_000u32.into();
+		let price = T::MinShardPrice::get();
 		let periods = 10;
 		let repair_reserve = T::RepairBounty::get();
 		let escrow = Pallet::<T>::storage_cost(price, 2, periods)
@@ -299,7 +307,12 @@ mod benchmarks {
 		let manifest = manifest(k, m, u64::from(k) << 19);
 
 		#[extrinsic_call]
-		_(RawOrigin::Signed(owner.clone()), manifest, T::MaxPeriods::get(), 1_000u32.into());
+		_(
+			RawOrigin::Signed(owner.clone()),
+			manifest,
+			T::MaxPeriods::get(),
+			T::MinShardPrice::get(),
+		);
 
 		assert!(DealsByOwner::<T>::iter_key_prefix(&owner).next().is_some());
 	}
@@ -323,7 +336,9 @@ mod benchmarks {
 		assert!(Deals::<T>::iter().all(|(_, deal)| deal.status == DealStatus::Active));
 	}
 
-	/// `n` proofs of `MaxShardSize` shards of `n` deals of `n` owners.
+	/// `n` proofs of `MaxShardSize` shards of `n` deals of `n` owners, each the first proof
+	/// of a repaired shard (in period 1, the shard stored from then on), so that each pays
+	/// the repair bounty besides the price.
 	#[benchmark]
 	fn submit_proofs(n: Linear<1, { T::MaxBatch::get() }>) {
 		let provider_set = providers::<T>(2, 1 << 30);
@@ -334,6 +349,8 @@ mod benchmarks {
 			let id = active_deal::<T>(&owner, &provider_set);
 			let mut deal = Deals::<T>::get(id).expect("deal");
 			deal.shard_size = T::MaxShardSize::get();
+			deal.period = 1;
+			deal.shards[0].state = ShardState::Stored { from_period: 1, proven: None };
 			let (root, mut proof) = forged_shard::<T>(&deal, 0);
 			deal.shards[0].root = root;
 			proof.deal = id;
@@ -347,8 +364,8 @@ mod benchmarks {
 
 		assert!(Deals::<T>::iter().all(|(_, deal)| matches!(
 			deal.shards[0].state,
-			ShardState::Stored { proven: Some(0), .. }
-		)));
+			ShardState::Stored { proven: Some(1), .. }
+		) && deal.repair_reserve.is_zero()));
 	}
 
 	#[benchmark]
@@ -363,17 +380,39 @@ mod benchmarks {
 		assert_eq!(Deals::<T>::get(id).expect("deal").periods, 11);
 	}
 
+	/// An uploading deal with every shard but the first confirmed: the upload deposit is
+	/// paid to `s - 1` providers and the treasury, the rest refunded.
 	#[benchmark]
 	fn cancel(s: Linear<2, { T::MaxShards::get() }>) {
 		let s = s.min(u32::from(T::MaxDataShards::get()) + u32::from(T::MaxParityShards::get()));
 		let provider_set = providers::<T>(s, 1 << 30);
 		let owner = owner::<T>();
-		let id = active_deal::<T>(&owner, &provider_set);
+		let id = uploading_deal::<T>(&owner, &provider_set);
+		for (number, provider) in provider_set.iter().enumerate().skip(1) {
+			Pallet::<T>::do_confirm_shards(provider.clone(), &[(id, number as u8)])
+				.expect("shard confirmed");
+		}
 
 		#[extrinsic_call]
 		_(RawOrigin::Signed(owner), id);
 
 		assert!(!Deals::<T>::contains_key(id));
+		assert!(!UploadDeposits::<T>::contains_key(id));
+	}
+
+	/// `n` shards, each of its own active deal, handed back by their provider.
+	#[benchmark]
+	fn leave_shards(n: Linear<1, { T::MaxBatch::get() }>) {
+		let provider_set = providers::<T>(2, 1 << 30);
+		let owner = owner::<T>();
+		let items: Vec<(DealId, u8)> =
+			(0..n).map(|_| (active_deal::<T>(&owner, &provider_set), 0u8)).collect();
+		let items: BoundedVec<_, T::MaxBatch> = items.try_into().expect("n <= MaxBatch");
+
+		#[extrinsic_call]
+		_(RawOrigin::Signed(provider_set[0].clone()), items.clone());
+
+		assert!(items.iter().all(|(id, _)| LeavingShards::<T>::get(id) == 1));
 	}
 
 	/// A block with nothing due after `MAX_BUCKETS_PER_BLOCK` empty buckets.
@@ -398,8 +437,13 @@ mod benchmarks {
 		providers::<T>(s, 1 << 30);
 		let owner = owner::<T>();
 		let (k, m) = split::<T>(s);
-		let id = Pallet::<T>::do_create_deal(owner, manifest(k, m, 1 << 20), 10, 1_000u32.into())
-			.expect("deal created");
+		let id = Pallet::<T>::do_create_deal(
+			owner,
+			manifest(k, m, 1 << 20),
+			10,
+			T::MinShardPrice::get(),
+		)
+		.expect("deal created");
 		let due = Deals::<T>::get(id).expect("deal").due;
 		System::<T>::set_block_number(due);
 		DueCursor::<T>::put(due);
@@ -429,6 +473,8 @@ mod benchmarks {
 			shard.missed = T::MaxMissedPeriods::get().saturating_sub(1);
 		}
 		let due = deal.due;
+		// Every shard leaving too: the mask is read and removed.
+		LeavingShards::<T>::insert(id, u64::MAX >> (64 - s));
 		Deals::<T>::insert(id, deal);
 		System::<T>::set_block_number(due);
 		DueCursor::<T>::put(due);
@@ -500,8 +546,13 @@ mod benchmarks {
 		let provider_set = providers::<T>(s, 1 << 30);
 		let owner = owner::<T>();
 		let (k, m) = split::<T>(s);
-		let id = Pallet::<T>::do_create_deal(owner, manifest(k, m, 1 << 20), 10, 1_000u32.into())
-			.expect("deal created");
+		let id = Pallet::<T>::do_create_deal(
+			owner,
+			manifest(k, m, 1 << 20),
+			10,
+			T::MinShardPrice::get(),
+		)
+		.expect("deal created");
 		let at = Deals::<T>::get(id).expect("deal").due;
 		let crowd = Crowd::<T>::new(d, at, &provider_set);
 		System::<T>::set_block_number(at);

@@ -1,4 +1,5 @@
-//! Deals: creation, confirmation of shards, renewal, cancellation and removal.
+//! Deals: creation, confirmation of shards, renewal, cancellation, the upload deposit, shards
+//! handed back by their providers, and removal.
 
 use crate::*;
 use alloc::collections::BTreeSet;
@@ -26,7 +27,7 @@ impl<T: Config> Pallet<T> {
 		let shard_size = manifest.shard_size();
 		ensure!(shard_size <= T::MaxShardSize::get(), Error::<T>::ShardTooLarge);
 		ensure!(periods >= 1 && periods <= T::MaxPeriods::get(), Error::<T>::BadPeriods);
-		ensure!(!price.is_zero(), Error::<T>::ZeroPrice);
+		ensure!(price >= T::MinShardPrice::get(), Error::<T>::PriceBelowMinimum);
 		let count = u32::from(k) + u32::from(m);
 		ensure!(
 			T::Registry::selectable(ProviderRole::Storage) >= count,
@@ -39,10 +40,15 @@ impl<T: Config> Pallet<T> {
 		let escrow = Self::storage_cost(price, count, periods)?
 			.checked_add(&repair_reserve)
 			.ok_or(ArithmeticError::Overflow)?;
-		T::Escrow::hold(&owner, escrow)?;
-
+		let upload_deposit = T::UploadDeposit::get()
+			.checked_mul(&count.into())
+			.ok_or(ArithmeticError::Overflow)?;
+		let held = escrow.checked_add(&upload_deposit).ok_or(ArithmeticError::Overflow)?;
 		let id = NextDealId::<T>::get();
-		NextDealId::<T>::put(id.checked_add(1).ok_or(Error::<T>::Overflow)?);
+		let next_id = id.checked_add(1).ok_or(Error::<T>::Overflow)?;
+		T::Escrow::hold(&owner, held)?;
+
+		NextDealId::<T>::put(next_id);
 		let now = frame_system::Pallet::<T>::block_number();
 		let due = now.saturating_add(T::SelectionDelay::get());
 		let shards = manifest
@@ -82,12 +88,16 @@ impl<T: Config> Pallet<T> {
 			periods,
 			price,
 			escrow,
+			upload_deposit,
 			selection_at: due,
 		});
 		Deals::<T>::insert(id, deal);
 		Manifests::<T>::insert(id, manifest);
 		DealsByOwner::<T>::insert(&owner, id, ());
 		Due::<T>::insert(due, id, ());
+		if !upload_deposit.is_zero() {
+			UploadDeposits::<T>::insert(id, upload_deposit);
+		}
 		Ok(id)
 	}
 
@@ -125,9 +135,9 @@ impl<T: Config> Pallet<T> {
 		let from_period = if active { deal.period.saturating_add(1) } else { 0 };
 		let shard = deal.shards.get_mut(usize::from(number)).ok_or(Error::<T>::UnknownShard)?;
 		ensure!(shard.provider.as_ref() == Some(provider), Error::<T>::NotAssigned);
-		let ShardState::Pending { repair, .. } = shard.state else {
-			return Err(Error::<T>::NotPending.into());
-		};
+		ensure!(matches!(shard.state, ShardState::Pending { .. }), Error::<T>::NotPending);
+		// A repair's bounty is paid at its first proof (`accept_proof`), not here: a
+		// confirmation proves nothing.
 		shard.state = ShardState::Stored { from_period, proven: None };
 		shard.missed = 0;
 		Self::deposit_event(Event::ShardConfirmed {
@@ -135,23 +145,13 @@ impl<T: Config> Pallet<T> {
 			shard: number,
 			provider: provider.clone(),
 		});
-		if repair {
-			let bounty = T::RepairBounty::get().min(deal.repair_reserve);
-			if !bounty.is_zero() {
-				T::Escrow::release(&deal.owner, provider, bounty)?;
-				deal.repair_reserve.saturating_reduce(bounty);
-				deal.escrow.saturating_reduce(bounty);
-			}
-			Self::deposit_event(Event::ShardRepaired {
-				deal: id,
-				shard: number,
-				provider: provider.clone(),
-				bounty,
-			});
-		}
 		let all_stored =
 			deal.shards.iter().all(|shard| matches!(shard.state, ShardState::Stored { .. }));
 		if matches!(deal.status, DealStatus::Uploading { .. }) && all_stored {
+			if let Some(amount) = UploadDeposits::<T>::take(id) {
+				T::Escrow::refund(&deal.owner, amount)?;
+				Self::deposit_event(Event::UploadDepositReturned { deal: id, amount });
+			}
 			deal.status = DealStatus::Active;
 			Self::start_period(id, &mut deal, now);
 			Self::deposit_event(Event::DealActivated { deal: id, deadline: deal.due });
@@ -175,12 +175,93 @@ impl<T: Config> Pallet<T> {
 
 	pub(crate) fn do_cancel(owner: T::AccountId, id: DealId) -> DispatchResult {
 		let deal = Self::owned_deal(&owner, id)?;
-		let refund = deal.escrow;
+		let mut refund = deal.escrow;
+		let deposit = UploadDeposits::<T>::get(id).unwrap_or_else(Zero::zero);
+		// Before selection no provider has held capacity for the deal.
+		let deposit_back = match deal.status {
+			DealStatus::Uploading { .. } => Self::forfeit_upload_deposit(id, &deal, deposit),
+			DealStatus::Selecting | DealStatus::Active => deposit,
+		};
+		refund.saturating_accrue(deposit_back);
 		if !refund.is_zero() {
 			T::Escrow::refund(&owner, refund)?;
 		}
 		Self::remove_deal(id, &deal);
 		Self::deposit_event(Event::DealCancelled { deal: id, refund });
+		Ok(())
+	}
+
+	/// Pay deal `id`'s upload `deposit` out: one shard's part to the provider of each shard
+	/// confirmed, the rest to the treasury (the chain cannot tell whether an unconfirmed
+	/// shard was never sent or never accepted, so neither side is paid for it). What could
+	/// not be paid, for the caller to refund.
+	pub(crate) fn forfeit_upload_deposit(
+		id: DealId,
+		deal: &Deal<T>,
+		deposit: BalanceOf<T>,
+	) -> BalanceOf<T> {
+		if deposit.is_zero() {
+			return deposit;
+		}
+		let per_shard = deposit / deal.shard_count().into();
+		let mut to_providers: BalanceOf<T> = Zero::zero();
+		for shard in &deal.shards {
+			if let (ShardState::Stored { .. }, Some(provider)) = (shard.state, &shard.provider) {
+				if T::Escrow::release(&deal.owner, provider, per_shard).is_ok() {
+					to_providers.saturating_accrue(per_shard);
+				}
+			}
+		}
+		let rest = deposit.saturating_sub(to_providers);
+		let to_treasury = if !rest.is_zero()
+			&& T::Escrow::release(&deal.owner, &T::TreasuryAccount::get(), rest).is_ok()
+		{
+			rest
+		} else {
+			Zero::zero()
+		};
+		Self::deposit_event(Event::UploadDepositForfeited { deal: id, to_providers, to_treasury });
+		rest.saturating_sub(to_treasury)
+	}
+
+	pub(crate) fn do_leave_shards(
+		provider: T::AccountId,
+		items: &[(DealId, u8)],
+	) -> DispatchResult {
+		ensure!(!items.is_empty(), Error::<T>::EmptyBatch);
+		let mut seen = BTreeSet::new();
+		for item in items {
+			ensure!(seen.insert(*item), Error::<T>::DuplicateInBatch);
+		}
+		Self::each_item(
+			items,
+			|&(id, number)| Self::leave_shard(&provider, id, number),
+			|&(deal, shard), error| Event::LeaveSkipped {
+				deal,
+				shard,
+				provider: provider.clone(),
+				error,
+			},
+		)
+	}
+
+	/// Marks shard `number` of deal `id`, stored by `provider`, to move at the period end.
+	fn leave_shard(provider: &T::AccountId, id: DealId, number: u8) -> DispatchResult {
+		let deal = Deals::<T>::get(id).ok_or(Error::<T>::UnknownDeal)?;
+		ensure!(deal.status == DealStatus::Active, Error::<T>::DealNotActive);
+		let shard = deal.shards.get(usize::from(number)).ok_or(Error::<T>::UnknownShard)?;
+		ensure!(shard.provider.as_ref() == Some(provider), Error::<T>::NotAssigned);
+		ensure!(matches!(shard.state, ShardState::Stored { .. }), Error::<T>::NotStored);
+		let bit = 1u64 << number;
+		let leaving = LeavingShards::<T>::get(id);
+		ensure!(leaving & bit == 0, Error::<T>::AlreadyLeaving);
+		LeavingShards::<T>::insert(id, leaving | bit);
+		Self::deposit_event(Event::ShardLeaving {
+			deal: id,
+			shard: number,
+			provider: provider.clone(),
+			at: deal.due,
+		});
 		Ok(())
 	}
 
@@ -259,7 +340,7 @@ impl<T: Config> Pallet<T> {
 	}
 
 	/// Remove a deal and everything indexed by it, releasing its providers' capacity. The
-	/// caller settles its escrow.
+	/// caller settles its escrow and upload deposit.
 	pub(crate) fn remove_deal(id: DealId, deal: &Deal<T>) {
 		let mut deal = deal.clone();
 		for number in 0..deal.shards.len() {
@@ -269,5 +350,7 @@ impl<T: Config> Pallet<T> {
 		Deals::<T>::remove(id);
 		Manifests::<T>::remove(id);
 		DealsByOwner::<T>::remove(&deal.owner, id);
+		UploadDeposits::<T>::remove(id);
+		LeavingShards::<T>::remove(id);
 	}
 }

@@ -5,28 +5,36 @@
 //!
 //! - **Deal.** [`Pallet::create_deal`] takes the file's manifest (sizes, `k`, `m`, shard
 //!   roots; the file root is checked against them), a number of proof periods and a price
-//!   per shard and period, and holds the whole price plus a repair reserve in the owner's
-//!   escrow.
+//!   per shard and period (at least `MinShardPrice`), and holds the whole price, a repair
+//!   reserve and an upload deposit in the owner's escrow.
 //! - **Selection.** `SelectionDelay` blocks later, `on_initialize` draws `k + m` distinct
-//!   storage providers with free capacity from that block's randomness, which did not exist
-//!   when the deal was made, and reserves a shard's bytes of each one's capacity.
+//!   storage providers with free capacity whose minimum price the deal pays, from that
+//!   block's randomness, which did not exist when the deal was made, and reserves a shard's
+//!   bytes of each one's capacity.
 //! - **Upload.** Each provider's node takes its shard from the client, checks it against the
 //!   root and confirms ([`Pallet::confirm_shards`]). Shards unconfirmed at the end of an
-//!   upload window go to other providers; after `MaxUploadRounds` windows the deal fails and
-//!   is refunded. When the last shard is confirmed the deal is active and its periods run.
+//!   upload window go to other providers; after `MaxUploadRounds` windows the deal fails:
+//!   the upload deposit goes to the providers that confirmed their shard (the rest to the
+//!   treasury) and the price is refunded. When the last shard is confirmed the deal is
+//!   active, the deposit goes back to the owner and the periods run.
 //! - **Proofs.** Each period has a seed drawn when it starts; the leaves every shard must
 //!   prove follow from it ([`Pallet::challenge`]). Providers prove many shards in one
 //!   [`Pallet::submit_proofs`]; the runtime verifies each with the merkle crate's `no_std`
 //!   verifier and pays the shard's price for the period at once. Honest confirmations and
 //!   proofs pay no fee.
 //! - **Deadlines.** At the end of a period every shard not proven is refunded to the owner
-//!   and its provider slashed (the owner is compensated first). A shard missed
-//!   `MaxMissedPeriods` times in a row is lost: its provider's capacity is released and a
-//!   newly drawn provider rebuilds it from `k` other shards, earning a bounty from the
-//!   deal's repair reserve.
+//!   and its provider slashed (the owner is compensated up to the shard's price for the
+//!   period, the rest goes to the treasury). A shard missed `MaxMissedPeriods` times in a
+//!   row is lost: its provider's capacity is released and a newly drawn provider rebuilds it
+//!   from `k` other shards, earning a bounty from the deal's repair reserve at its first
+//!   accepted proof.
+//! - **Leaving.** A provider hands shards back with [`Pallet::leave_shards`]: each moves to a
+//!   newly drawn provider, as a repair, at its deal's next period end (until then the
+//!   provider proves it as before).
 //! - **End.** [`Pallet::renew`] buys more periods; [`Pallet::cancel`] refunds what no
-//!   period has been proven for; after the last period the deal ends, the reserve is
-//!   refunded and the providers' capacity released.
+//!   period has been proven for (during the upload, the deposit of the shards confirmed
+//!   goes to their providers, the rest to the treasury); after the last period the deal
+//!   ends, the reserve is refunded and the providers' capacity released.
 //!
 //! Per-block work does not grow with the number of deals: deals are scheduled by the block
 //! of their next step ([`Due`]) and `on_initialize` takes at most `MaxDealsPerBlock` of
@@ -145,12 +153,28 @@ pub mod pallet {
 		#[pallet::constant]
 		type MaxMissedPeriods: Get<u8>;
 
-		/// Taken from a provider's stake for each period it misses; paid to the owner first.
+		/// Taken from a provider's stake for each period it misses. The owner is paid at most
+		/// the missed shard's price for the period (on top of its refund); the rest goes to
+		/// the treasury.
 		#[pallet::constant]
 		type MissedProofSlash: Get<BalanceOf<Self>>;
 
-		/// Paid from the deal's repair reserve to a provider that rebuilds a lost shard. A
-		/// deal reserves it once per parity shard.
+		/// The lowest price per shard and period a deal may pay; at least 1.
+		#[pallet::constant]
+		type MinShardPrice: Get<BalanceOf<Self>>;
+
+		/// Held per shard at `create_deal` until the deal is active, when it goes back to
+		/// the owner. If the upload fails or the owner cancels during it, each confirmed
+		/// shard's part goes to its provider and the rest to the treasury.
+		#[pallet::constant]
+		type UploadDeposit: Get<BalanceOf<Self>>;
+
+		/// Receives the upload deposit of shards that were never confirmed.
+		#[pallet::constant]
+		type TreasuryAccount: Get<Self::AccountId>;
+
+		/// Paid from the deal's repair reserve to a provider that rebuilds a lost shard, at its
+		/// first accepted proof of it. A deal reserves it once per parity shard.
 		#[pallet::constant]
 		type RepairBounty: Get<BalanceOf<Self>>;
 
@@ -223,6 +247,18 @@ pub mod pallet {
 	#[pallet::storage]
 	pub type DueCursor<T: Config> = StorageValue<_, BlockNumberFor<T>, ValueQuery>;
 
+	/// The upload deposit held for each deal that is not active yet (selecting or uploading),
+	/// besides the deal's `escrow`.
+	#[pallet::storage]
+	pub type UploadDeposits<T: Config> =
+		StorageMap<_, Twox64Concat, DealId, BalanceOf<T>, OptionQuery>;
+
+	/// Per active deal, the shards its providers are handing back (bit `n`: shard `n`; a deal
+	/// has at most 64 shards): each moves to a new provider at the deal's next period end.
+	/// Kept apart from the deal record so that the record's layout is unchanged.
+	#[pallet::storage]
+	pub type LeavingShards<T: Config> = StorageMap<_, Twox64Concat, DealId, u64, ValueQuery>;
+
 	#[pallet::event]
 	#[pallet::generate_deposit(pub(super) fn deposit_event)]
 	pub enum Event<T: Config> {
@@ -236,6 +272,7 @@ pub mod pallet {
 			periods: u32,
 			price: BalanceOf<T>,
 			escrow: BalanceOf<T>,
+			upload_deposit: BalanceOf<T>,
 			selection_at: BlockNumberFor<T>,
 		},
 		/// The deal's providers were drawn, shard by shard; shards are confirmed before
@@ -245,6 +282,15 @@ pub mod pallet {
 		ShardConfirmed { deal: DealId, shard: u8, provider: T::AccountId },
 		/// Every shard was confirmed: period 0 runs until `deadline`.
 		DealActivated { deal: DealId, deadline: BlockNumberFor<T> },
+		/// The deal became active and its upload deposit went back to the owner.
+		UploadDepositReturned { deal: DealId, amount: BalanceOf<T> },
+		/// The upload failed or was cancelled: of the upload deposit, `to_providers` went to
+		/// the providers that had confirmed their shard, `to_treasury` to the treasury.
+		UploadDepositForfeited {
+			deal: DealId,
+			to_providers: BalanceOf<T>,
+			to_treasury: BalanceOf<T>,
+		},
 		/// A shard went to another provider: unconfirmed in time, or lost and repaired
 		/// (`repair`). `to` is `None` when no provider had room; it is retried.
 		ShardReassigned {
@@ -263,7 +309,8 @@ pub mod pallet {
 			paid: BalanceOf<T>,
 		},
 		/// A shard's period ended unproven: its price went back to the owner and the
-		/// provider was slashed `slashed`, of which `to_owner` compensated the owner.
+		/// provider was slashed `slashed`, of which `to_owner` (at most the price)
+		/// compensated the owner and the rest went to the treasury.
 		ProofMissed {
 			deal: DealId,
 			shard: u8,
@@ -274,8 +321,12 @@ pub mod pallet {
 		},
 		/// A shard was missed `MaxMissedPeriods` times in a row: it is lost to its provider.
 		ShardLost { deal: DealId, shard: u8, provider: T::AccountId },
-		/// A provider rebuilt a lost shard and confirmed it; it was paid `bounty`.
+		/// A provider that rebuilt a lost shard proved it for the first time; it was paid
+		/// `bounty` from the repair reserve.
 		ShardRepaired { deal: DealId, shard: u8, provider: T::AccountId, bounty: BalanceOf<T> },
+		/// A provider is handing a shard back: it moves to a new provider at the period end
+		/// at block `at`, and is proven by this provider until then.
+		ShardLeaving { deal: DealId, shard: u8, provider: T::AccountId, at: BlockNumberFor<T> },
 		/// The owner bought `added` more periods; the deal now runs `periods`.
 		DealRenewed { deal: DealId, added: u32, periods: u32, held: BalanceOf<T> },
 		/// The owner cancelled the deal; `refund` went back to it.
@@ -292,6 +343,9 @@ pub mod pallet {
 			provider: T::AccountId,
 			error: DispatchError,
 		},
+		/// A shard of a `leave_shards` batch was refused with `error` and left as it was; the
+		/// batch's other shards are leaving.
+		LeaveSkipped { deal: DealId, shard: u8, provider: T::AccountId, error: DispatchError },
 		/// A proof of a `submit_proofs` batch was refused with `error` and nothing was paid
 		/// for it; the batch's other proofs were accepted.
 		ProofSkipped {
@@ -318,8 +372,8 @@ pub mod pallet {
 		ShardTooLarge,
 		/// The number of periods is 0, or the deal would run more than `MaxPeriods`.
 		BadPeriods,
-		/// The price per shard and period is zero.
-		ZeroPrice,
+		/// The price per shard and period is below `MinShardPrice`.
+		PriceBelowMinimum,
 		/// Fewer storage providers with free capacity can be drawn than the deal has shards.
 		NotEnoughProviders,
 		/// No live deal has this id.
@@ -340,6 +394,10 @@ pub mod pallet {
 		AlreadyProven,
 		/// The shard is not proven in this period: it is pending, or confirmed during it.
 		NotDue,
+		/// The shard is not stored: it is waiting for its confirmation.
+		NotStored,
+		/// The shard is already leaving its provider.
+		AlreadyLeaving,
 		/// The leaves and Merkle proof do not prove the challenged leaves of the shard.
 		InvalidProof,
 		/// A batch was empty.
@@ -371,6 +429,7 @@ pub mod pallet {
 			assert!(T::UploadWindow::get() <= T::ProofPeriod::get());
 			assert!(T::MaxUploadRounds::get() >= 1 && T::MaxMissedPeriods::get() >= 1);
 			assert!(T::MaxDealsPerBlock::get() >= 1 && T::MaxBatch::get() >= 1);
+			assert!(!T::MinShardPrice::get().is_zero(), "MinShardPrice must be at least 1");
 			assert!(
 				T::WeightInfo::on_initialize_base()
 					.saturating_add(Self::worst_step_weight(T::MaxShards::get()))
@@ -408,8 +467,10 @@ pub mod pallet {
 		///   in `1..=MaxDataShards`, `m` in `1..=MaxParityShards`, shards of at most
 		///   `MaxShardSize` bytes, a non-empty file.
 		/// - `periods`: proof periods to keep the file, `1..=MaxPeriods`.
-		/// - `price`: paid per shard for each proven period, above zero.
-		/// - Holds `price × (k + m) × periods + RepairBounty × m` in the owner's escrow.
+		/// - `price`: paid per shard for each proven period, at least `MinShardPrice`;
+		///   providers whose minimum price is above it are not drawn.
+		/// - Holds `price × (k + m) × periods + RepairBounty × m` in the owner's escrow, and
+		///   `UploadDeposit × (k + m)` until the deal is active.
 		/// - The providers are drawn `SelectionDelay` blocks later.
 		/// - Emits [`Event::DealCreated`].
 		#[pallet::call_index(0)]
@@ -432,11 +493,11 @@ pub mod pallet {
 		///   reassigned since the provider read its duties) is skipped with
 		///   [`Event::ConfirmationSkipped`]; the call fails, with that shard's error, only
 		///   when every shard is refused.
-		/// - A deal whose last shard is confirmed becomes active. A repaired shard earns the
-		///   repair bounty.
+		/// - A deal whose last shard is confirmed becomes active and its upload deposit goes
+		///   back to the owner. (A repaired shard earns the repair bounty at its first proof.)
 		/// - Free when a shard is confirmed.
-		/// - Emits [`Event::ShardConfirmed`] per shard, [`Event::ShardRepaired`] per repair
-		///   and [`Event::DealActivated`] per deal activated.
+		/// - Emits [`Event::ShardConfirmed`] per shard, and [`Event::DealActivated`] and
+		///   [`Event::UploadDepositReturned`] per deal activated.
 		#[pallet::call_index(1)]
 		#[pallet::weight(T::WeightInfo::confirm_shards(shards.len() as u32))]
 		pub fn confirm_shards(
@@ -457,9 +518,11 @@ pub mod pallet {
 		///   [`Event::ProofSkipped`]; the call fails, with that proof's error, only when
 		///   every proof is refused.
 		/// - Each proof accepted pays the shard's price for the period from the owner's
-		///   escrow.
+		///   escrow; a repairer's first proof of the shard it rebuilt also pays the repair
+		///   bounty, while the deal's reserve lasts.
 		/// - Free when a proof is accepted.
-		/// - Emits [`Event::ShardProven`] per proof accepted.
+		/// - Emits [`Event::ShardProven`] per proof accepted, [`Event::ShardRepaired`] per
+		///   bounty.
 		#[pallet::call_index(2)]
 		#[pallet::weight(T::WeightInfo::submit_proofs(proofs.len() as u32))]
 		pub fn submit_proofs(
@@ -487,15 +550,39 @@ pub mod pallet {
 		/// End a deal now.
 		///
 		/// - Origin: signed by the deal's owner.
-		/// - Refunds everything still held for the deal: every period not yet proven, and
-		///   the repair reserve. The providers' capacity is released; their nodes delete
-		///   the shards.
-		/// - Emits [`Event::DealCancelled`].
+		/// - Refunds everything still held for the deal (every period not yet proven, and
+		///   the repair reserve) but, during the upload, the upload deposit: each confirmed
+		///   shard's part goes to its provider, the rest to the treasury. Before the
+		///   providers are drawn the deposit is refunded too. The providers' capacity is
+		///   released; their nodes delete the shards.
+		/// - Emits [`Event::DealCancelled`], and [`Event::UploadDepositForfeited`] during the
+		///   upload.
 		#[pallet::call_index(4)]
 		#[pallet::weight(T::WeightInfo::cancel(T::MaxShards::get()))]
 		pub fn cancel(origin: OriginFor<T>, deal: DealId) -> DispatchResult {
 			let owner = ensure_signed(origin)?;
 			Self::do_cancel(owner, deal)
+		}
+
+		/// Hand shards back: each moves to a newly drawn provider, as a repair, at its deal's
+		/// next period end; until then the caller proves it as before (a miss is slashed).
+		/// With `Providers::announce_exit` this is how a provider with shards leaves.
+		///
+		/// - Origin: signed by the provider keeping every shard listed.
+		/// - `shards`: `(deal, shard number)` pairs, `1..=MaxBatch`, none twice, each stored
+		///   by the caller in an active deal and not already leaving. One that is not is
+		///   skipped with [`Event::LeaveSkipped`]; the call fails, with that shard's error,
+		///   only when every shard is refused.
+		/// - Emits [`Event::ShardLeaving`] per shard; at the period end
+		///   [`Event::ShardReassigned`] with `repair`.
+		#[pallet::call_index(5)]
+		#[pallet::weight(T::WeightInfo::leave_shards(shards.len() as u32))]
+		pub fn leave_shards(
+			origin: OriginFor<T>,
+			shards: BoundedVec<(DealId, u8), T::MaxBatch>,
+		) -> DispatchResult {
+			let provider = ensure_signed(origin)?;
+			Self::do_leave_shards(provider, &shards)
 		}
 	}
 

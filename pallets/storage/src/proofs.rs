@@ -100,6 +100,22 @@ impl<T: Config> Pallet<T> {
 			provider: provider.clone(),
 			paid: deal.price,
 		});
+		// Shards confirmed at the upload are stored from period 0; a shard stored from a
+		// later period was confirmed by a repair, and a first proof of it earns the bounty.
+		if from_period > 0 && proven.is_none() {
+			let bounty = T::RepairBounty::get().min(deal.repair_reserve);
+			if !bounty.is_zero() {
+				T::Escrow::release(&deal.owner, provider, bounty)?;
+				deal.repair_reserve.saturating_reduce(bounty);
+				deal.escrow.saturating_reduce(bounty);
+			}
+			Self::deposit_event(Event::ShardRepaired {
+				deal: proof.deal,
+				shard: proof.shard,
+				provider: provider.clone(),
+				bounty,
+			});
+		}
 		Deals::<T>::insert(proof.deal, deal);
 		Ok(())
 	}

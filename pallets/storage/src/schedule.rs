@@ -138,7 +138,8 @@ impl<T: Config> Pallet<T> {
 			}
 			let exclude: Vec<T::AccountId> = chosen.iter().chain(&refused).cloned().collect();
 			let seed = Self::random_seed(b"xmbl/storage/select", id, round);
-			let Ok(drawn) = T::Registry::select(ProviderRole::Storage, missing, seed, &exclude)
+			let Ok(drawn) =
+				T::Registry::select(ProviderRole::Storage, missing, seed, &exclude, deal.price)
 			else {
 				break;
 			};
@@ -185,16 +186,19 @@ impl<T: Config> Pallet<T> {
 		Self::reschedule(id, deal, until);
 	}
 
-	/// The deal's current period ended: settle every shard, then start the next period or
-	/// end the deal. Whether it was honest (every shard proven, and the deal goes on), the
-	/// case [`Self::honest_deadline_weight`] is charged for.
+	/// The deal's current period ended: settle every shard, hand the shards their providers
+	/// are leaving to new ones, then start the next period or end the deal. Whether it was
+	/// honest (every shard proven and kept, and the deal goes on), the case
+	/// [`Self::honest_deadline_weight`] is charged for.
 	fn end_period(id: DealId, deal: &mut Deal<T>, now: BlockNumberFor<T>) -> bool {
 		let period = deal.period;
 		let until = now.saturating_add(T::UploadWindow::get());
 		let mut removed = Vec::new();
 		let mut every_shard_proven = true;
+		let leaving = LeavingShards::<T>::take(id);
 		for number in 0..deal.shards.len() as u8 {
 			let shard = &deal.shards[usize::from(number)];
+			let leaves = leaving & (1u64 << number) != 0;
 			let proven = matches!(
 				shard.state,
 				ShardState::Stored { from_period, proven: Some(proven) }
@@ -202,6 +206,10 @@ impl<T: Config> Pallet<T> {
 			);
 			if proven {
 				deal.shards[usize::from(number)].missed = 0;
+				if leaves {
+					every_shard_proven = false;
+					Self::replace_provider(id, deal, number, until, true, &mut removed);
+				}
 				continue;
 			}
 			every_shard_proven = false;
@@ -213,10 +221,14 @@ impl<T: Config> Pallet<T> {
 				(ShardState::Stored { from_period, .. }, Some(provider))
 					if from_period <= period =>
 				{
+					// The owner lost this shard-period, whose price it gets back; it is
+					// compensated as much again at most, so a deal made to be missed (a
+					// price of almost nothing) earns nothing from the slash; the treasury
+					// takes the rest.
 					let outcome = T::Slashing::slash(
 						&provider,
 						T::MissedProofSlash::get(),
-						Some((deal.owner.clone(), T::MissedProofSlash::get())),
+						Some((deal.owner.clone(), deal.price)),
 					);
 					Self::deposit_event(Event::ProofMissed {
 						deal: id,
@@ -230,6 +242,8 @@ impl<T: Config> Pallet<T> {
 					shard.missed = shard.missed.saturating_add(1);
 					if shard.missed >= T::MaxMissedPeriods::get() {
 						Self::deposit_event(Event::ShardLost { deal: id, shard: number, provider });
+						Self::replace_provider(id, deal, number, until, true, &mut removed);
+					} else if leaves {
 						Self::replace_provider(id, deal, number, until, true, &mut removed);
 					}
 				},
@@ -277,7 +291,7 @@ impl<T: Config> Pallet<T> {
 		removed.extend(from.clone());
 		exclude.extend(removed.iter().cloned());
 		let seed = Self::random_seed(b"xmbl/storage/replace", id, u32::from(number));
-		let to = T::Registry::select(ProviderRole::Storage, 1, seed, &exclude)
+		let to = T::Registry::select(ProviderRole::Storage, 1, seed, &exclude, deal.price)
 			.ok()
 			.and_then(|drawn| drawn.into_iter().next())
 			.filter(|provider| T::Registry::assign(provider, deal.shard_size, 0).is_ok());
@@ -287,9 +301,16 @@ impl<T: Config> Pallet<T> {
 		Self::deposit_event(Event::ShardReassigned { deal: id, shard: number, from, to, repair });
 	}
 
-	/// End a deal that never became active: release its providers and refund all of it.
+	/// End a deal that never became active: release its providers and refund its escrow.
+	/// Its upload deposit is refunded too when no provider could be drawn; after an
+	/// incomplete upload it is forfeited (`forfeit_upload_deposit`).
 	fn fail_deal(id: DealId, deal: &mut Deal<T>, reason: DealFailure) {
-		let refund = deal.escrow;
+		let deposit = UploadDeposits::<T>::take(id).unwrap_or_else(Zero::zero);
+		let deposit_back = match reason {
+			DealFailure::NotEnoughProviders => deposit,
+			DealFailure::UploadIncomplete => Self::forfeit_upload_deposit(id, deal, deposit),
+		};
+		let refund = deal.escrow.saturating_add(deposit_back);
 		if !refund.is_zero() && T::Escrow::refund(&deal.owner, refund).is_ok() {
 			deal.escrow = Zero::zero();
 		}

@@ -10,7 +10,10 @@ use xmbl_primitives::Escrow;
 
 impl<T: Config> Pallet<T> {
 	/// - every deal's escrow is the price of every shard period not yet settled plus its
-	///   repair reserve, and the escrow each owner has on hold is what its deals still owe;
+	///   repair reserve, and the escrow each owner has on hold is what its deals still owe
+	///   plus the upload deposits of its deals not active yet;
+	/// - an upload deposit belongs to a live deal that is selecting or uploading; the shards
+	///   marked leaving are stored shards of an active deal;
 	/// - a shard has a provider exactly when it is pending or stored, and `ProviderShards`
 	///   indexes exactly those;
 	/// - every deal is scheduled once, at its `due` block, not before the cursor; its manifest
@@ -56,8 +59,34 @@ impl<T: Config> Pallet<T> {
 			let expected =
 				deal.price.saturating_mul(unsettled.into()).saturating_add(deal.repair_reserve);
 			ensure!(deal.escrow == expected, "deal escrow differs from what it still owes");
+			let deposit = UploadDeposits::<T>::get(id).unwrap_or_else(Zero::zero);
+			ensure!(
+				deposit.is_zero() || deal.status != DealStatus::Active,
+				"upload deposit held for an active deal"
+			);
+			let leaving = LeavingShards::<T>::get(id);
+			if leaving != 0 {
+				ensure!(deal.status == DealStatus::Active, "leaving shards of an inactive deal");
+				for (number, shard) in deal.shards.iter().enumerate() {
+					ensure!(
+						leaving & (1u64 << number) == 0
+							|| matches!(shard.state, ShardState::Stored { .. }),
+						"a leaving shard is not stored"
+					);
+				}
+				ensure!(
+					leaving.checked_shr(deal.shards.len() as u32).unwrap_or(0) == 0,
+					"a leaving shard the deal lacks"
+				);
+			}
 			let total = owed.entry(deal.owner.clone()).or_insert_with(Zero::zero);
-			*total = total.saturating_add(deal.escrow);
+			*total = total.saturating_add(deal.escrow).saturating_add(deposit);
+		}
+		for id in UploadDeposits::<T>::iter_keys().chain(LeavingShards::<T>::iter_keys()) {
+			ensure!(
+				Deals::<T>::contains_key(id),
+				"deposit or leaving shards of a deal that is gone"
+			);
 		}
 		for (owner, total) in owed {
 			ensure!(T::Escrow::held(&owner) == total, "escrow held differs from what deals owe");

@@ -58,8 +58,8 @@ pub enum ShardState<BlockNumber> {
 	/// No provider: a repair found none with free capacity; retried at the next deadline.
 	Unassigned,
 	/// Assigned, waiting for the provider to confirm that it holds the shard, before block
-	/// `until`. `repair`: the provider rebuilds it from other shards (and earns the bounty)
-	/// rather than receiving it from the client.
+	/// `until`. `repair`: the provider rebuilds it from other shards (and earns the bounty
+	/// at its first proof) rather than receiving it from the client.
 	Pending { until: BlockNumber, repair: bool },
 	/// Confirmed: the provider proves every period from `from_period` on; `proven` is the
 	/// last period it proved.
@@ -109,7 +109,8 @@ pub struct Deal<T: Config> {
 	/// have ended.
 	pub period: u32,
 	/// What is still held in the owner's escrow for this deal: the price of every shard
-	/// period not yet settled, plus `repair_reserve`.
+	/// period not yet settled, plus `repair_reserve` (until the deal is active its upload
+	/// deposit is held besides, in `UploadDeposits`).
 	pub escrow: BalanceOf<T>,
 	/// The part of `escrow` that pays repair bounties; refunded at the end.
 	pub repair_reserve: BalanceOf<T>,

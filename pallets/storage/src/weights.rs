@@ -11,14 +11,19 @@ use polkadot_sdk::frame_support::weights::{constants::ParityDbWeight, Weight};
 pub trait WeightInfo {
 	/// `create_deal` of a deal with `s` shards.
 	fn create_deal(s: u32) -> Weight;
-	/// `confirm_shards` of `n` shards, each the last of its deal (which activates).
+	/// `confirm_shards` of `n` shards, each the last of its deal (which activates and returns
+	/// its upload deposit).
 	fn confirm_shards(n: u32) -> Weight;
-	/// `submit_proofs` of `n` proofs of the largest shards, each of a different owner.
+	/// `submit_proofs` of `n` proofs of the largest shards, each of a different owner and
+	/// each a repairer's first (which pays the bounty too).
 	fn submit_proofs(n: u32) -> Weight;
 	/// `renew`.
 	fn renew() -> Weight;
-	/// `cancel` of a deal with `s` shards.
+	/// `cancel` of an uploading deal with `s` shards, all but one confirmed (the upload
+	/// deposit paid to `s - 1` providers and the treasury).
 	fn cancel(s: u32) -> Weight;
+	/// `leave_shards` of `n` shards, each of a different active deal.
+	fn leave_shards(n: u32) -> Weight;
 	/// `on_initialize` with nothing due: the cursor and the buckets it looks at.
 	fn on_initialize_base() -> Weight;
 	/// The selection step of a deal with `s` shards, without the registry's `select`.
@@ -44,7 +49,7 @@ impl WeightInfo for () {
 		Weight::from_parts(80_000_000, 8_000)
 			.saturating_add(Weight::from_parts(1_000_000, 40).saturating_mul(s.into()))
 			.saturating_add(ParityDbWeight::get().reads(5))
-			.saturating_add(ParityDbWeight::get().writes(7))
+			.saturating_add(ParityDbWeight::get().writes(8))
 	}
 	fn confirm_shards(n: u32) -> Weight {
 		Weight::from_parts(10_000_000, 0).saturating_add(
@@ -57,8 +62,8 @@ impl WeightInfo for () {
 	fn submit_proofs(n: u32) -> Weight {
 		Weight::from_parts(10_000_000, 0).saturating_add(
 			Weight::from_parts(300_000_000, 40_000)
-				.saturating_add(ParityDbWeight::get().reads(5))
-				.saturating_add(ParityDbWeight::get().writes(5))
+				.saturating_add(ParityDbWeight::get().reads(7))
+				.saturating_add(ParityDbWeight::get().writes(7))
 				.saturating_mul(n.into()),
 		)
 	}
@@ -69,14 +74,22 @@ impl WeightInfo for () {
 	}
 	fn cancel(s: u32) -> Weight {
 		Weight::from_parts(50_000_000, 4_000)
-			.saturating_add(ParityDbWeight::get().reads(3))
-			.saturating_add(ParityDbWeight::get().writes(6))
+			.saturating_add(ParityDbWeight::get().reads(5))
+			.saturating_add(ParityDbWeight::get().writes(9))
 			.saturating_add(
-				Weight::from_parts(20_000_000, 2_000)
-					.saturating_add(ParityDbWeight::get().reads(1))
-					.saturating_add(ParityDbWeight::get().writes(2))
+				Weight::from_parts(30_000_000, 2_000)
+					.saturating_add(ParityDbWeight::get().reads(2))
+					.saturating_add(ParityDbWeight::get().writes(3))
 					.saturating_mul(s.into()),
 			)
+	}
+	fn leave_shards(n: u32) -> Weight {
+		Weight::from_parts(10_000_000, 0).saturating_add(
+			Weight::from_parts(20_000_000, 2_000)
+				.saturating_add(ParityDbWeight::get().reads(2))
+				.saturating_add(ParityDbWeight::get().writes(1))
+				.saturating_mul(n.into()),
+		)
 	}
 	fn on_initialize_base() -> Weight {
 		Weight::from_parts(5_000_000, 1_000)
@@ -96,7 +109,7 @@ impl WeightInfo for () {
 	}
 	fn end_period(s: u32) -> Weight {
 		Weight::from_parts(20_000_000, 4_000)
-			.saturating_add(ParityDbWeight::get().reads(1))
+			.saturating_add(ParityDbWeight::get().reads(2))
 			.saturating_add(ParityDbWeight::get().writes(3))
 			.saturating_add(
 				Weight::from_parts(80_000_000, 8_000)
@@ -107,7 +120,7 @@ impl WeightInfo for () {
 	}
 	fn deadline_among_deals(_d: u32) -> Weight {
 		Weight::from_parts(30_000_000, 8_000)
-			.saturating_add(ParityDbWeight::get().reads(5))
+			.saturating_add(ParityDbWeight::get().reads(6))
 			.saturating_add(ParityDbWeight::get().writes(4))
 	}
 	fn deadlines_at_bound(n: u32) -> Weight {

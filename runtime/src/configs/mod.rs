@@ -443,8 +443,16 @@ impl pallet_xmbl_storage::Config for Runtime {
 	/// period with probability 1/16, and two in a row with 1/256.
 	type ChallengedLeaves = ConstU32<4>;
 	type MaxMissedPeriods = ConstU8<STORAGE_MAX_MISSED_PERIODS>;
-	/// 1 XMBL per missed period (1 % of the minimum stake), paid to the owner first.
+	/// 1 XMBL per missed period (1 % of the minimum stake): the owner is paid at most the
+	/// missed shard-period's price from it, the treasury the rest.
 	type MissedProofSlash = ConstU128<UNIT>;
+	/// 100 µXMBL per shard and period at least, a tenth of the client's default price.
+	type MinShardPrice = ConstU128<{ 100 * MICRO_UNIT }>;
+	/// 10 mXMBL per shard held until the deal is active: what a deal that is never uploaded
+	/// forfeits for the capacity it held.
+	type UploadDeposit = ConstU128<{ 10 * MILLI_UNIT }>;
+	/// Receives the upload deposit of shards never confirmed.
+	type TreasuryAccount = TreasuryAccount;
 	/// 100 mXMBL to the provider that rebuilds a lost shard.
 	type RepairBounty = ConstU128<{ 100 * MILLI_UNIT }>;
 	/// 1,000 deals' steps per block (10,000 per 10-block period), within the weight below;
@@ -488,6 +496,7 @@ impl pallet_xmbl_storage::BenchmarkHelper<AccountId> for StorageBenchmarkHelper 
 				.to_vec()
 				.try_into()
 				.expect("endpoint within MaxEndpointLen"),
+			0,
 		)
 		.expect("benchmark provider registers");
 	}

@@ -101,6 +101,14 @@ impl<T: frame_system::Config> pallet_xmbl_providers::WeightInfo for WeightInfo<T
 			.saturating_add(T::DbWeight::get().reads(6))
 			.saturating_add(T::DbWeight::get().writes(8))
 	}
+	/// Not measured yet: hand-estimated as `unbond`, which does the same index removals;
+	/// `scripts/bench-weights.sh` replaces it with the `announce_exit` benchmark.
+	fn announce_exit() -> Weight {
+		Weight::from_parts(62_042_000, 0)
+			.saturating_add(Weight::from_parts(0, 6440))
+			.saturating_add(T::DbWeight::get().reads(6))
+			.saturating_add(T::DbWeight::get().writes(8))
+	}
 	/// Storage: `Providers::Providers` (r:1 w:1)
 	/// Proof: `Providers::Providers` (`max_values`: None, `max_size`: Some(250), added: 2725, mode: `MaxEncodedLen`)
 	/// Storage: `Balances::Holds` (r:1 w:1)

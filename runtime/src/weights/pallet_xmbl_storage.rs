@@ -153,6 +153,15 @@ impl<T: frame_system::Config> pallet_xmbl_storage::WeightInfo for WeightInfo<T> 
 			.saturating_add(T::DbWeight::get().writes((2_u64).saturating_mul(s.into())))
 			.saturating_add(Weight::from_parts(0, 2725).saturating_mul(s.into()))
 	}
+	/// Not measured yet: hand-estimated (a `Deals` read and a `LeavingShards` read and write
+	/// per shard, with `renew`'s compute per shard); `scripts/bench-weights.sh` replaces it
+	/// with the `leave_shards` benchmark.
+	fn leave_shards(n: u32, ) -> Weight {
+		Weight::from_parts(20_000_000, 0)
+			.saturating_add(Weight::from_parts(80_000_000, 5000).saturating_mul(n.into()))
+			.saturating_add(T::DbWeight::get().reads((2_u64).saturating_mul(n.into())))
+			.saturating_add(T::DbWeight::get().writes((1_u64).saturating_mul(n.into())))
+	}
 	/// Storage: `Storage::DueCursor` (r:1 w:1)
 	/// Proof: `Storage::DueCursor` (`max_values`: Some(1), `max_size`: Some(4), added: 499, mode: `MaxEncodedLen`)
 	/// Storage: `Storage::Due` (r:4 w:0)

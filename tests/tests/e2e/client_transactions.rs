@@ -3,6 +3,11 @@
 //! `--wait in-block` returns as soon as the transaction is in a block while
 //! `--wait finalized` reports a timeout that names the transaction; a transaction
 //! the pool refuses (stale nonce, no funds for the fee) fails at once.
+//!
+//! How it fails: a client that waits for finality on `--wait in-block`, that reports no
+//! timeout (or another exit code or status) when finality never comes, or a refusal that
+//! waits; and the test shows the stall it relies on: three blocks after the in-block
+//! transfer's block and after the finalized wait timed out, that block is still not final.
 
 use serde_json::Value;
 use std::{
@@ -76,5 +81,16 @@ fn waits_and_refusals_with_one_validator_down() {
 	assert_eq!(error["error"]["last_status"], "in a block", "{error}");
 	let tx_hash = error["error"]["tx_hash"].as_str().expect("the timeout names the transaction");
 	assert!(tx_hash.starts_with("0x") && tx_hash.len() == 66, "{error}");
-	assert!(alice.finalized_number().unwrap() <= alice.best_number().unwrap());
+
+	// Finality stalled: GRANDPA needs all three voters, so no block made without Charlie is
+	// finalized, however many follow it.
+	let stalled = included["block"].as_u64().unwrap();
+	alice.wait_until("three blocks after the stalled one", Duration::from_secs(60), |n| {
+		n.best_number().is_ok_and(|best| best >= stalled + 3)
+	});
+	let finalized_now = alice.finalized_number().unwrap();
+	assert!(
+		finalized_now < stalled,
+		"block {stalled}, made without Charlie, is finalized (finalized head {finalized_now})"
+	);
 }

@@ -4,12 +4,14 @@
 //! pass with every proof accepted and the providers paid; `sudo(system.setCode)` upgrades the
 //! runtime to the next spec version and the providers, never restarted, prove and are paid
 //! for two more periods with none missed; `xmbl get` returns the same bytes and refuses a
-//! signer who does not own the deal; `cancel` releases the escrow and the shard files leave
-//! the disks.
+//! signer who does not own the deal (exit 1, `not_owner`) and, with `--root` of another file,
+//! refuses the manifest (exit 7, `root_mismatch`) without writing a file; `cancel` releases
+//! the escrow and the shard files leave the disks.
 //!
 //! How it fails: a provider service that signs with the spec version or metadata hash it
 //! was built with has every proof after the upgrade refused (`missed` > 0, `last_proven`
-//! stuck); a client that refuses the upgraded runtime fails `get` and `cancel`.
+//! stuck); a client that refuses the upgraded runtime fails `get` and `cancel`; a `get`
+//! that ignores `--root`, or checks it only after writing, succeeds or leaves a file.
 
 use polkadot_sdk::{frame_system, pallet_sudo};
 use serde_json::json;
@@ -146,17 +148,32 @@ fn put_prove_get_and_cancel_on_one_dev_node() {
 		"Bob earned {earned} after the upgrade, price {price}"
 	);
 
-	// Any machine with the owner's secret reads the file back.
+	// Any machine with the owner's secret reads the file back, pinned to the root `put`
+	// printed.
 	let out = dir.path().join("photo.back");
-	let got = xmbl(&node, OWNER, &["get", &id, "-o", out.to_str().unwrap()])
+	let root = put["file_root"].as_str().unwrap();
+	let got = xmbl(&node, OWNER, &["get", &id, "-o", out.to_str().unwrap(), "--root", root])
 		.unwrap_or_else(|failure| panic!("get failed: {failure:?}"));
 	assert_eq!(got["bytes"], original.len() as u64, "{got}");
 	assert!(std::fs::read(&out).unwrap() == original, "get returned other bytes");
+	// Pinned to another root, `get` refuses the manifest before it writes anything.
+	let pinned_elsewhere = dir.path().join("other-root.out");
+	let other_root = format!("0x{}", "ab".repeat(32));
+	let refused = xmbl(
+		&node,
+		OWNER,
+		&["get", &id, "-o", pinned_elsewhere.to_str().unwrap(), "--root", &other_root],
+	)
+	.unwrap_err();
+	assert_eq!(refused.code, 7, "{refused:?}");
+	assert_eq!(refused.error["error"]["kind"], "root_mismatch", "{refused:?}");
+	assert!(!pinned_elsewhere.exists() && !dir.path().join("other-root.out.partial").exists());
 	// Someone else cannot: the deal is not theirs, and no file is written.
 	let stranger = dir.path().join("stranger.out");
 	let refused =
 		xmbl(&node, "//Dave", &["get", &id, "-o", stranger.to_str().unwrap()]).unwrap_err();
-	assert_ne!(refused.code, 0, "{refused:?}");
+	assert_eq!(refused.code, 1, "{refused:?}");
+	assert_eq!(refused.error["error"]["kind"], "not_owner", "{refused:?}");
 	assert!(!stranger.exists());
 
 	// Cancel: the escrow is released and every provider deletes its shard.

@@ -23,7 +23,8 @@ const OWNER: &str = "//Ferdie";
 fn three_validators_produce_finalize_and_recover_a_lost_validator() {
 	// Alice's node serves the providers Alice and Charlie, Bob's serves Bob: Charlie's
 	// validator can stop while every provider of the chain stays up.
-	let storage_port = free_port_range(3);
+	let storage_ports = free_port_range(3);
+	let storage_port = storage_ports.first();
 	let served = [
 		vec![("//Alice", storage_port), ("//Charlie", storage_port + 1)],
 		vec![("//Bob", storage_port + 2)],

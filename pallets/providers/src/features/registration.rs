@@ -1,4 +1,4 @@
-//! Registration: `register`, `update`, `bond_extra`.
+//! Registration: `register`, `update` (capacity, endpoint, minimum price), `bond_extra`.
 
 use crate::*;
 use polkadot_sdk::frame_support::{
@@ -24,6 +24,7 @@ impl<T: Config> Pallet<T> {
 		stake: BalanceOf<T>,
 		capacity: Capacity,
 		endpoint: EndpointOf<T>,
+		min_price: BalanceOf<T>,
 	) -> DispatchResult {
 		ensure!(!Providers::<T>::contains_key(&who), Error::<T>::AlreadyRegistered);
 		ensure!(stake >= T::MinStake::get(), Error::<T>::StakeBelowMinimum);
@@ -40,24 +41,33 @@ impl<T: Config> Pallet<T> {
 			capacity,
 			used: Capacity::default(),
 			endpoint,
+			min_price,
 			live_assignments: 0,
 			slashes: 0,
 			successes: 0,
 			status: ProviderStatus::Active,
 			index: IndexPositions::default(),
 		};
-		Self::deposit_event(Event::Registered { provider: who.clone(), roles, stake, capacity });
+		Self::deposit_event(Event::Registered {
+			provider: who.clone(),
+			roles,
+			stake,
+			capacity,
+			min_price,
+		});
 		Self::sync_index(&who, &mut record);
 		Providers::<T>::insert(&who, record);
 		Ok(())
 	}
 
-	/// Change the fields of `who`'s declared capacity and endpoint that are given.
+	/// Change the fields of `who`'s declared capacity, endpoint and minimum price that are
+	/// given.
 	pub(crate) fn do_update(
 		who: T::AccountId,
 		bytes: Option<u64>,
 		compute_slots: Option<u32>,
 		endpoint: Option<EndpointOf<T>>,
+		min_price: Option<BalanceOf<T>>,
 	) -> DispatchResult {
 		let mut record = Providers::<T>::get(&who).ok_or(Error::<T>::NotRegistered)?;
 		if let Some(endpoint) = &endpoint {
@@ -69,8 +79,11 @@ impl<T: Config> Pallet<T> {
 		};
 		let capacity = capacity_for(record.roles, requested);
 		let endpoint = endpoint.unwrap_or_else(|| record.endpoint.clone());
+		let min_price = min_price.unwrap_or(record.min_price);
 		ensure!(
-			capacity != record.capacity || endpoint != record.endpoint,
+			capacity != record.capacity
+				|| endpoint != record.endpoint
+				|| min_price != record.min_price,
 			Error::<T>::NothingToUpdate
 		);
 		Self::ensure_capacity_for_roles(record.roles, &capacity)?;
@@ -79,7 +92,8 @@ impl<T: Config> Pallet<T> {
 
 		record.capacity = capacity;
 		record.endpoint = endpoint;
-		Self::deposit_event(Event::Updated { provider: who.clone(), capacity });
+		record.min_price = min_price;
+		Self::deposit_event(Event::Updated { provider: who.clone(), capacity, min_price });
 		Self::sync_index(&who, &mut record);
 		Providers::<T>::insert(&who, record);
 		Ok(())

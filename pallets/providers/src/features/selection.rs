@@ -141,16 +141,17 @@ impl<T: Config> Pallet<T> {
 		Some((free_ppb.saturating_mul(stake_ppb) / BILLION).max(1))
 	}
 
-	/// Select `count` distinct eligible providers of `role` not in `exclude`, making at most
-	/// `max_draws` draws.
+	/// Select `count` distinct eligible providers of `role` not in `exclude` whose minimum
+	/// price is at most `price`, making at most `max_draws` draws.
 	pub(crate) fn do_select(
 		role: ProviderRole,
 		count: u32,
 		seed: [u8; 32],
 		exclude: &[T::AccountId],
+		price: BalanceOf<T>,
 		max_draws: u32,
 	) -> Result<Vec<T::AccountId>, SelectionError> {
-		Self::select_counting_draws(role, count, seed, exclude, max_draws).0
+		Self::select_counting_draws(role, count, seed, exclude, price, max_draws).0
 	}
 
 	/// [`Self::do_select`], and the number of draws it made.
@@ -159,6 +160,7 @@ impl<T: Config> Pallet<T> {
 		count: u32,
 		seed: [u8; 32],
 		exclude: &[T::AccountId],
+		price: BalanceOf<T>,
 		max_draws: u32,
 	) -> (Result<Vec<T::AccountId>, SelectionError>, u32) {
 		if count == 0 {
@@ -192,6 +194,11 @@ impl<T: Config> Pallet<T> {
 				continue;
 			}
 			let Some(record) = Providers::<T>::get(&who) else { continue };
+			// A provider asking more than the price costs a draw like any rejected one, so the
+			// budget bounds the reads however many providers ask more.
+			if record.min_price > price {
+				continue;
+			}
 			let Some(score) = Self::selection_score(&record, role) else { continue };
 			if coin < score {
 				selected.push(who);
@@ -242,8 +249,9 @@ impl<T: Config> ProviderRegistry<T::AccountId, BalanceOf<T>> for Pallet<T> {
 		count: u32,
 		seed: [u8; 32],
 		exclude: &[T::AccountId],
+		price: BalanceOf<T>,
 	) -> Result<Vec<T::AccountId>, SelectionError> {
-		Self::do_select(role, count, seed, exclude, Self::draw_budget(count))
+		Self::do_select(role, count, seed, exclude, price, Self::draw_budget(count))
 	}
 
 	fn select_weight(count: u32) -> Weight {

@@ -114,6 +114,7 @@ fn run(seed: u64, steps: usize) -> usize {
 							stake,
 							declared,
 							endpoint("ws://node:30333"),
+							rng.below(3),
 						)
 					});
 					"register"
@@ -127,8 +128,9 @@ fn run(seed: u64, steps: usize) -> usize {
 				3 => {
 					let bytes = (rng.below(2) == 0).then(|| rng.below(3_000));
 					let slots = (rng.below(2) == 0).then(|| rng.below(10) as u32);
+					let min_price = (rng.below(2) == 0).then(|| rng.below(3));
 					unchanged_if_err(&mut failures, step, "update", || {
-						Registry::do_update(who, bytes, slots, None)
+						Registry::do_update(who, bytes, slots, None, min_price)
 					});
 					"update"
 				},
@@ -189,8 +191,17 @@ fn run(seed: u64, steps: usize) -> usize {
 					"unassign"
 				},
 				10 => {
-					unchanged_if_err(&mut failures, step, "unbond", || Registry::do_unbond(who));
-					"unbond"
+					if rng.below(3) == 0 {
+						unchanged_if_err(&mut failures, step, "announce_exit", || {
+							Registry::do_announce_exit(who)
+						});
+						"announce_exit"
+					} else {
+						unchanged_if_err(&mut failures, step, "unbond", || {
+							Registry::do_unbond(who)
+						});
+						"unbond"
+					}
 				},
 				11 => {
 					unchanged_if_err(&mut failures, step, "withdraw", || {
@@ -206,17 +217,20 @@ fn run(seed: u64, steps: usize) -> usize {
 						ProviderRole::Compute
 					};
 					let count = 1 + rng.below(4) as u32;
+					let price = rng.below(3);
 					if let Ok(chosen) = <Registry as ProviderRegistry<AccountId, Balance>>::select(
 						role,
 						count,
 						seed,
 						&[who],
+						price,
 					) {
 						assert_eq!(chosen.len() as u32, count);
 						assert!(!chosen.contains(&who));
 						for provider in chosen {
 							let record = record(provider);
 							assert!(record.is_active() && record.roles.offers(role));
+							assert!(record.min_price <= price, "selected above its price");
 						}
 					}
 					"select"

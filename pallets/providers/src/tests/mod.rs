@@ -147,6 +147,7 @@ pub(crate) fn register(who: AccountId, stake: Balance) {
 		stake,
 		capacity(1_000, 10),
 		endpoint("ws://127.0.0.1:30333"),
+		0,
 	));
 }
 
@@ -158,6 +159,7 @@ pub(crate) fn register_as(who: AccountId, roles: ProviderRoles, stake: Balance) 
 		stake,
 		capacity(1_000, 10),
 		endpoint("ws://node:30333"),
+		0,
 	));
 }
 

@@ -12,6 +12,7 @@ fn register_holds_stake_and_enters_both_indexes() {
 			200,
 			capacity(1_000, 4),
 			endpoint("ws://127.0.0.1:30333"),
+			0,
 		));
 
 		assert_eq!(staked(1), 200);
@@ -36,6 +37,7 @@ fn register_holds_stake_and_enters_both_indexes() {
 					roles: ProviderRoles::StorageAndCompute,
 					stake: 200,
 					capacity: capacity(1_000, 4),
+					min_price: 0,
 				},
 				Event::IndexEntered { provider: 1, role: ProviderRole::Storage },
 				Event::IndexEntered { provider: 1, role: ProviderRole::Compute },
@@ -71,6 +73,7 @@ fn register_twice_fails() {
 				MIN_STAKE,
 				capacity(1, 0),
 				endpoint("http://a"),
+				0,
 			),
 			Error::<Test>::AlreadyRegistered
 		);
@@ -87,6 +90,7 @@ fn register_below_minimum_stake_fails() {
 				MIN_STAKE - 1,
 				capacity(1, 0),
 				endpoint("http://a"),
+				0,
 			),
 			Error::<Test>::StakeBelowMinimum
 		);
@@ -103,6 +107,7 @@ fn register_without_enough_balance_fails_and_keeps_the_existential_deposit() {
 				stake,
 				capacity(1, 0),
 				endpoint("http://a"),
+				0,
 			)
 		};
 		// An account with nothing.
@@ -164,12 +169,19 @@ fn register_and_update_refuse_a_malformed_endpoint() {
 				MIN_STAKE,
 				capacity(1, 0),
 				endpoint("/ip4/127.0.0.1/tcp/30333"),
+				0,
 			),
 			Error::<Test>::InvalidEndpoint
 		);
 		register(1, MIN_STAKE);
 		assert_noop!(
-			Registry::update(RuntimeOrigin::signed(1), None, None, Some(endpoint("ws://x:0"))),
+			Registry::update(
+				RuntimeOrigin::signed(1),
+				None,
+				None,
+				Some(endpoint("ws://x:0")),
+				None
+			),
 			Error::<Test>::InvalidEndpoint
 		);
 	});
@@ -199,7 +211,8 @@ fn register_with_zero_capacity_for_an_offered_role_fails() {
 					roles,
 					MIN_STAKE,
 					declared,
-					endpoint("http://a")
+					endpoint("http://a"),
+					0
 				),
 				Error::<Test>::ZeroCapacity
 			);
@@ -292,19 +305,23 @@ fn enter_index_refuses_an_ineligible_provider() {
 fn update_changes_only_the_fields_given() {
 	ExtBuilder::default().build_and_execute(|| {
 		register(1, MIN_STAKE);
-		assert_ok!(Registry::update(RuntimeOrigin::signed(1), Some(2_000), None, None));
+		assert_ok!(Registry::update(RuntimeOrigin::signed(1), Some(2_000), None, None, None));
 		assert_eq!(record(1).capacity, capacity(2_000, 10));
 		assert_eq!(record(1).endpoint, endpoint("ws://127.0.0.1:30333"));
-		assert_eq!(last_event(), Event::Updated { provider: 1, capacity: capacity(2_000, 10) });
+		assert_eq!(
+			last_event(),
+			Event::Updated { provider: 1, capacity: capacity(2_000, 10), min_price: 0 }
+		);
 
-		assert_ok!(Registry::update(RuntimeOrigin::signed(1), None, Some(20), None));
+		assert_ok!(Registry::update(RuntimeOrigin::signed(1), None, Some(20), None, None));
 		assert_eq!(record(1).capacity, capacity(2_000, 20));
 
 		assert_ok!(Registry::update(
 			RuntimeOrigin::signed(1),
 			None,
 			None,
-			Some(endpoint("https://new.example"))
+			Some(endpoint("https://new.example")),
+			None
 		));
 		assert_eq!(record(1).capacity, capacity(2_000, 20));
 		assert_eq!(record(1).endpoint, endpoint("https://new.example"));
@@ -313,7 +330,8 @@ fn update_changes_only_the_fields_given() {
 			RuntimeOrigin::signed(1),
 			Some(3_000),
 			Some(30),
-			Some(endpoint("ws://n:1"))
+			Some(endpoint("ws://n:1")),
+			None
 		));
 		assert_eq!(record(1).capacity, capacity(3_000, 30));
 		assert_eq!(record(1).endpoint, endpoint("ws://n:1"));
@@ -326,7 +344,7 @@ fn update_that_changes_nothing_is_refused() {
 		register(1, MIN_STAKE);
 		register_as(2, ProviderRoles::Storage, MIN_STAKE);
 		assert_noop!(
-			Registry::update(RuntimeOrigin::signed(1), None, None, None),
+			Registry::update(RuntimeOrigin::signed(1), None, None, None, None),
 			Error::<Test>::NothingToUpdate
 		);
 		// The values it already has.
@@ -335,13 +353,14 @@ fn update_that_changes_nothing_is_refused() {
 				RuntimeOrigin::signed(1),
 				Some(1_000),
 				Some(10),
-				Some(endpoint("ws://127.0.0.1:30333"))
+				Some(endpoint("ws://127.0.0.1:30333")),
+				None
 			),
 			Error::<Test>::NothingToUpdate
 		);
 		// Compute slots of a storage-only provider are ignored: nothing changes.
 		assert_noop!(
-			Registry::update(RuntimeOrigin::signed(2), None, Some(5), None),
+			Registry::update(RuntimeOrigin::signed(2), None, Some(5), None, None),
 			Error::<Test>::NothingToUpdate
 		);
 	});
@@ -353,18 +372,18 @@ fn update_cannot_shrink_below_used_capacity() {
 		register(1, MIN_STAKE);
 		assert_ok!(<Registry as ProviderRegistry<AccountId, Balance>>::assign(&1, 500, 3));
 		assert_noop!(
-			Registry::update(RuntimeOrigin::signed(1), Some(499), None, None),
+			Registry::update(RuntimeOrigin::signed(1), Some(499), None, None, None),
 			Error::<Test>::CapacityBelowUsed
 		);
 		assert_noop!(
-			Registry::update(RuntimeOrigin::signed(1), None, Some(2), None),
+			Registry::update(RuntimeOrigin::signed(1), None, Some(2), None, None),
 			Error::<Test>::CapacityBelowUsed
 		);
 		// Exactly what is used: full, so out of both indexes.
-		assert_ok!(Registry::update(RuntimeOrigin::signed(1), Some(500), Some(3), None));
+		assert_ok!(Registry::update(RuntimeOrigin::signed(1), Some(500), Some(3), None, None));
 		assert_eq!(record(1).index, IndexPositions::default());
 		// Room again: back in both.
-		assert_ok!(Registry::update(RuntimeOrigin::signed(1), Some(600), Some(4), None));
+		assert_ok!(Registry::update(RuntimeOrigin::signed(1), Some(600), Some(4), None, None));
 		assert_eq!(record(1).index, IndexPositions { storage: Some(0), compute: Some(0) });
 	});
 }
@@ -373,12 +392,12 @@ fn update_cannot_shrink_below_used_capacity() {
 fn update_errors() {
 	ExtBuilder::default().build_and_execute(|| {
 		assert_noop!(
-			Registry::update(RuntimeOrigin::signed(1), Some(1), Some(1), None),
+			Registry::update(RuntimeOrigin::signed(1), Some(1), Some(1), None, None),
 			Error::<Test>::NotRegistered
 		);
 		register(1, MIN_STAKE);
 		assert_noop!(
-			Registry::update(RuntimeOrigin::signed(1), None, Some(0), None),
+			Registry::update(RuntimeOrigin::signed(1), None, Some(0), None, None),
 			Error::<Test>::ZeroCapacity
 		);
 	});

@@ -10,7 +10,7 @@ fn select(
 	seed: u8,
 	exclude: &[AccountId],
 ) -> Result<Vec<AccountId>, SelectionError> {
-	<Registry as ProviderRegistry<AccountId, Balance>>::select(role, count, [seed; 32], exclude)
+	<Registry as ProviderRegistry<AccountId, Balance>>::select(role, count, [seed; 32], exclude, 0)
 }
 
 fn select_seeded(
@@ -18,7 +18,7 @@ fn select_seeded(
 	count: u32,
 	seed: [u8; 32],
 ) -> Result<Vec<AccountId>, SelectionError> {
-	<Registry as ProviderRegistry<AccountId, Balance>>::select(role, count, seed, &[])
+	<Registry as ProviderRegistry<AccountId, Balance>>::select(role, count, seed, &[], 0)
 }
 
 fn assign(who: AccountId, bytes: u64, slots: u32) -> polkadot_sdk::sp_runtime::DispatchResult {
@@ -202,13 +202,13 @@ fn selection_makes_at_most_its_draw_budget() {
 			register(who, MIN_STAKE);
 		}
 		assert_eq!(
-			Registry::select_counting_draws(ProviderRole::Storage, 1, [0; 32], &[], 0),
+			Registry::select_counting_draws(ProviderRole::Storage, 1, [0; 32], &[], 0, 0),
 			(Err(SelectionError::NotEnoughProviders), 0)
 		);
 		// One draw at the full stake weight would be accepted; at a tenth it may be rejected,
 		// but a drawn eligible candidate still fills the place when the budget runs out.
 		let (chosen, draws) =
-			Registry::select_counting_draws(ProviderRole::Storage, 1, [0; 32], &[], 1);
+			Registry::select_counting_draws(ProviderRole::Storage, 1, [0; 32], &[], 0, 1);
 		assert_eq!((chosen.map(|v| v.len()), draws), (Ok(1), 1));
 		assert_eq!(Registry::draw_budget(3), 3 * 16);
 
@@ -222,6 +222,7 @@ fn selection_makes_at_most_its_draw_budget() {
 					1,
 					seed_of(seed),
 					&everyone,
+					0,
 					budget,
 				);
 				assert_eq!(chosen, Err(SelectionError::NotEnoughProviders));
@@ -236,6 +237,7 @@ fn selection_makes_at_most_its_draw_budget() {
 				1,
 				seed_of(seed),
 				&everyone,
+				0,
 				1_000,
 			);
 			assert!(draws >= ACCOUNTS as u32 && draws <= 1_000, "{draws}");
@@ -246,6 +248,7 @@ fn selection_makes_at_most_its_draw_budget() {
 			2,
 			[3; 32],
 			&everyone,
+			0,
 			Registry::draw_budget(2),
 		);
 		assert!(draws <= 2 * 16, "{draws}");
@@ -266,8 +269,14 @@ fn a_provider_slashed_below_min_stake_leaves_the_index_and_returns_on_bond_extra
 		assert_eq!(RoleIndex::<Test>::get(ProviderRole::Storage, 0), Some(2));
 		// Every selection of one provider finds the only eligible one at its first draw.
 		for seed in 0..50 {
-			let (chosen, draws) =
-				Registry::select_counting_draws(ProviderRole::Storage, 1, seed_of(seed), &[], 16);
+			let (chosen, draws) = Registry::select_counting_draws(
+				ProviderRole::Storage,
+				1,
+				seed_of(seed),
+				&[],
+				0,
+				16,
+			);
 			assert_eq!((chosen, draws), (Ok(vec![2]), 1));
 		}
 		assert_noop!(
@@ -333,6 +342,7 @@ fn selection_does_not_scan_every_provider() {
 				1,
 				seed_of(seed),
 				&[],
+				0,
 				Registry::draw_budget(1),
 			);
 			assert_eq!(chosen.map(|v| v.len()), Ok(1));
@@ -340,8 +350,15 @@ fn selection_does_not_scan_every_provider() {
 		}
 		let spent_the_budget = (0..20)
 			.filter(|seed| {
-				Registry::select_counting_draws(ProviderRole::Storage, 1, seed_of(*seed), &[], 16).1
-					== 16
+				Registry::select_counting_draws(
+					ProviderRole::Storage,
+					1,
+					seed_of(*seed),
+					&[],
+					0,
+					16,
+				)
+				.1 == 16
 			})
 			.count();
 		assert!(spent_the_budget >= 19, "{spent_the_budget} of 20 selections drew 16 times");
@@ -394,6 +411,7 @@ fn capacity_beyond_what_the_stake_backs_is_refused() {
 				stake,
 				capacity(bytes, 0),
 				endpoint("ws://127.0.0.1:30333"),
+				0,
 			)
 		};
 		assert_noop!(
@@ -403,7 +421,7 @@ fn capacity_beyond_what_the_stake_backs_is_refused() {
 		assert_noop!(register_with(1, MIN_STAKE, u64::MAX), Error::<Test>::CapacityAboveStake);
 		assert_ok!(register_with(1, MIN_STAKE, MIN_STAKE * GIB));
 		assert_noop!(
-			Registry::update(RuntimeOrigin::signed(1), Some(MIN_STAKE * GIB + 1), None, None),
+			Registry::update(RuntimeOrigin::signed(1), Some(MIN_STAKE * GIB + 1), None, None, None),
 			Error::<Test>::CapacityAboveStake
 		);
 		// More stake backs more capacity.
@@ -411,6 +429,7 @@ fn capacity_beyond_what_the_stake_backs_is_refused() {
 		assert_ok!(Registry::update(
 			RuntimeOrigin::signed(1),
 			Some((MIN_STAKE + 1) * GIB),
+			None,
 			None,
 			None
 		));
@@ -427,6 +446,7 @@ fn a_provider_slashed_below_what_backs_its_shards_takes_no_new_ones() {
 			stake,
 			capacity(stake * GIB, 0),
 			endpoint("ws://127.0.0.1:30333"),
+			0,
 		));
 		assert_ok!(assign(1, (MIN_STAKE + 20) * GIB, 0));
 		assert_eq!(record(1).index.storage, Some(0));
@@ -439,5 +459,93 @@ fn a_provider_slashed_below_what_backs_its_shards_takes_no_new_ones() {
 		// Bonding enough to back more than is used brings it back.
 		assert_ok!(Registry::bond_extra(RuntimeOrigin::signed(1), 11));
 		assert_eq!(record(1).index.storage, Some(0));
+	});
+}
+
+/// Register `who` for storage with a roomy capacity, the minimum stake and `min_price`.
+fn register_priced(who: AccountId, min_price: Balance) {
+	assert_ok!(Registry::register(
+		RuntimeOrigin::signed(who),
+		ProviderRoles::Storage,
+		MIN_STAKE,
+		capacity(1_000, 0),
+		endpoint("ws://127.0.0.1:30333"),
+		min_price,
+	));
+}
+
+/// A selection for a price skips the providers that ask more, and fails when too few ask
+/// less, within the same draw budget. On the old code providers had no minimum price and
+/// selection took no price: every registered provider was drawn whatever the deal paid, so
+/// the asserts that providers 2 and 3 are never chosen at a price of 5 fail there.
+#[test]
+fn selection_skips_providers_whose_minimum_price_is_above_the_price() {
+	ExtBuilder::default().build_and_execute(|| {
+		register_priced(1, 5);
+		register_priced(2, 6);
+		register_priced(3, 100);
+		for seed in 0..50u8 {
+			let at_five = <Registry as ProviderRegistry<AccountId, Balance>>::select(
+				ProviderRole::Storage,
+				1,
+				[seed; 32],
+				&[],
+				5,
+			);
+			assert_eq!(at_five, Ok(vec![1]));
+		}
+		let (two_at_five, draws) = Registry::select_counting_draws(
+			ProviderRole::Storage,
+			2,
+			[0; 32],
+			&[],
+			5,
+			Registry::draw_budget(2),
+		);
+		assert_eq!(two_at_five, Err(SelectionError::NotEnoughProviders));
+		assert!(draws <= Registry::draw_budget(2));
+		let mut all = <Registry as ProviderRegistry<AccountId, Balance>>::select(
+			ProviderRole::Storage,
+			3,
+			[0; 32],
+			&[],
+			100,
+		)
+		.unwrap();
+		all.sort();
+		assert_eq!(all, vec![1, 2, 3]);
+	});
+}
+
+/// `update` changes the minimum price alone, and the next selection honours it. On the old
+/// code `update` had no price and the record none to change.
+#[test]
+fn update_changes_the_minimum_price() {
+	ExtBuilder::default().build_and_execute(|| {
+		register_priced(1, 0);
+		assert_ok!(Registry::update(RuntimeOrigin::signed(1), None, None, None, Some(9)));
+		assert_eq!(record(1).min_price, 9);
+		assert_eq!(
+			last_event(),
+			Event::Updated { provider: 1, capacity: capacity(1_000, 0), min_price: 9 }
+		);
+		assert_noop!(
+			Registry::update(RuntimeOrigin::signed(1), None, None, None, Some(9)),
+			Error::<Test>::NothingToUpdate
+		);
+		assert_eq!(
+			select(ProviderRole::Storage, 1, 0, &[]),
+			Err(SelectionError::NotEnoughProviders)
+		);
+		assert_eq!(
+			<Registry as ProviderRegistry<AccountId, Balance>>::select(
+				ProviderRole::Storage,
+				1,
+				[0; 32],
+				&[],
+				9
+			),
+			Ok(vec![1])
+		);
 	});
 }

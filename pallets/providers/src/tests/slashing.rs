@@ -120,6 +120,7 @@ fn a_provider_slashed_below_the_minimum_is_not_selected_until_it_bonds_again() {
 				1,
 				[3; 32],
 				&[],
+				0,
 			)
 		};
 		assert_eq!(select(), Err(SelectionError::NotEnoughProviders));

@@ -139,3 +139,68 @@ fn a_withdrawn_provider_can_register_again() {
 		assert!(record(1).is_active());
 	});
 }
+
+/// A provider with live assignments announces its exit: it leaves both indexes and takes no
+/// new assignment, keeps the ones it has (and can still be slashed for them), and unbonds as
+/// soon as the last one ends. On the old code there was no way out of selection while
+/// assigned: `unbond` refused with `HasLiveAssignments` and new work kept arriving.
+#[test]
+fn an_exiting_provider_leaves_selection_and_unbonds_once_its_work_has_moved() {
+	ExtBuilder::default().build_and_execute(|| {
+		register(1, MIN_STAKE);
+		register(2, MIN_STAKE);
+		assert_ok!(<Registry as ProviderRegistry<AccountId, Balance>>::assign(&1, 100, 1));
+		assert_noop!(Registry::unbond(RuntimeOrigin::signed(1)), Error::<Test>::HasLiveAssignments);
+
+		assert_ok!(Registry::announce_exit(RuntimeOrigin::signed(1)));
+		assert_eq!(last_event(), Event::ExitAnnounced { provider: 1 });
+		assert_eq!(record(1).status, ProviderStatus::Exiting);
+		assert_eq!(record(1).index, IndexPositions::default());
+		assert_eq!(record(2).index, IndexPositions { storage: Some(0), compute: Some(0) });
+		assert_eq!(RoleCount::<Test>::get(ProviderRole::Storage), 1);
+		assert_noop!(
+			<Registry as ProviderRegistry<AccountId, Balance>>::assign(&1, 1, 0),
+			Error::<Test>::NotActive
+		);
+		// Neither more stake nor capacity brings it back into selection.
+		assert_ok!(Registry::bond_extra(RuntimeOrigin::signed(1), 50));
+		assert_eq!(record(1).index, IndexPositions::default());
+		assert_noop!(
+			Registry::enter_index(RuntimeOrigin::signed(1), ProviderRole::Storage, None),
+			Error::<Test>::NotEligible
+		);
+		// Still answerable for the work it keeps.
+		assert_eq!(<Registry as Slashing<AccountId, Balance>>::slash(&1, 10, None).slashed, 10);
+		assert_noop!(Registry::unbond(RuntimeOrigin::signed(1)), Error::<Test>::HasLiveAssignments);
+
+		<Registry as ProviderRegistry<AccountId, Balance>>::unassign(&1, 100, 1);
+		assert_eq!(record(1).index, IndexPositions::default());
+		assert_ok!(Registry::unbond(RuntimeOrigin::signed(1)));
+		assert_eq!(record(1).status, ProviderStatus::Unbonding { unlock_at: 1 + UNBONDING });
+		run_to_block(1 + UNBONDING);
+		assert_ok!(Registry::withdraw(RuntimeOrigin::signed(1)));
+		assert_eq!(free(1), ENDOWMENT - 10);
+	});
+}
+
+#[test]
+fn announce_exit_errors() {
+	ExtBuilder::default().build_and_execute(|| {
+		assert_noop!(
+			Registry::announce_exit(RuntimeOrigin::signed(1)),
+			Error::<Test>::NotRegistered
+		);
+		register(1, MIN_STAKE);
+		assert_ok!(Registry::announce_exit(RuntimeOrigin::signed(1)));
+		assert_noop!(
+			Registry::announce_exit(RuntimeOrigin::signed(1)),
+			Error::<Test>::AlreadyExiting
+		);
+		assert_ok!(Registry::unbond(RuntimeOrigin::signed(1)));
+		assert_noop!(
+			Registry::announce_exit(RuntimeOrigin::signed(1)),
+			Error::<Test>::AlreadyUnbonding
+		);
+		assert_noop!(Registry::unbond(RuntimeOrigin::signed(1)), Error::<Test>::AlreadyUnbonding);
+	});
+}

@@ -23,6 +23,9 @@ fn providers_event(event: pallet_xmbl_providers::Event<Test>) -> bool {
 		.any(|record| record.event == RuntimeEvent::Providers(event.clone()))
 }
 
+/// The owner gets the missed shard-period's price back and as much again from the slash; the
+/// treasury takes the rest of the slash. On the old code the owner was paid the whole slash
+/// (50, not 7), so the `to_owner` and balance asserts fail there.
 #[test]
 fn a_missed_proof_refunds_the_owner_and_slashes_the_provider() {
 	ExtBuilder::default().build_and_execute(|| {
@@ -45,15 +48,16 @@ fn a_missed_proof_refunds_the_owner_and_slashes_the_provider() {
 				period: 0,
 				provider: providers[5],
 				slashed: MISSED_SLASH,
-				to_owner: MISSED_SLASH,
+				to_owner: PRICE,
 			}]
 		);
-		// The shard's price for the period comes back, and the whole slash goes to the owner.
-		assert_eq!(free(OWNER), owner_free + 7 + 50);
+		// The shard's price for the period comes back, and the slash pays the owner as much
+		// again; the rest of it goes to the treasury.
+		assert_eq!(free(OWNER), owner_free + 7 + 7);
 		assert_eq!(escrowed(OWNER), 144);
 		assert_eq!(staked(providers[5]), STAKE - 50);
 		assert_eq!(provider(providers[5]).slashes, 1);
-		assert_eq!(free(TREASURY), ED);
+		assert_eq!(free(TREASURY), ED + 43);
 		let deal = deal(id);
 		assert_eq!(deal.escrow, 144);
 		assert_eq!(deal.shards[5].missed, 1);
@@ -61,28 +65,34 @@ fn a_missed_proof_refunds_the_owner_and_slashes_the_provider() {
 		assert_eq!(deal.shards[4].missed, 0);
 		// Period 1 starts with a new seed.
 		assert_eq!((deal.period, deal.period_start, deal.due), (1, 13, 23));
-		assert_eq!(deal.seed, Storage::random_seed(b"xmbl/storage/period", id, 0));
+		assert_eq!(deal.seed, expected_seed(b"xmbl/storage/period", id, 0, 13));
 		assert_eq!(Due::<Test>::iter().collect::<Vec<_>>(), vec![(23, id, ())]);
 	});
 }
 
+/// A deal made to be missed earns its owner no more than it paid: at the lowest price, for
+/// many periods, every missed shard-period pays the owner its price back and the price again
+/// from the slash, and the treasury takes the rest. On the old code each of the six slashes
+/// paid the owner all 50, so the `Slashed` and balance asserts fail there.
 #[test]
-fn a_slash_compensates_the_owner_and_the_treasury_gets_nothing_more() {
+fn a_slash_compensates_the_owner_up_to_the_price_and_the_treasury_takes_the_rest() {
 	ExtBuilder::default().build_and_execute(|| {
 		let file = test_file(1);
-		let (id, providers) = active_deal(OWNER, &file, PERIODS, PRICE);
+		let (id, providers) = active_deal(OWNER, &file, 100, MIN_SHARD_PRICE);
 		run_to_block(13);
-		// Every shard missed: six slashes, each paid to the owner.
+		// Every shard missed: six slashes, each paying the owner the shard's price.
 		for &p in &providers {
 			assert!(providers_event(pallet_xmbl_providers::Event::Slashed {
 				provider: p,
 				amount: 50,
-				to_harmed: 50,
-				to_treasury: 0,
+				to_harmed: MIN_SHARD_PRICE,
+				to_treasury: 50 - MIN_SHARD_PRICE,
 			}));
 		}
-		assert_eq!(free(OWNER), ENDOWMENT - STANDARD_ESCROW + 42 + 300);
-		assert_eq!(deal(id).escrow, STANDARD_ESCROW - 42);
+		let escrow = escrow_for(SHARDS, M, 100, MIN_SHARD_PRICE);
+		assert_eq!(free(OWNER), ENDOWMENT - escrow + 12 + 12);
+		assert_eq!(free(TREASURY), ED + 6 * 48);
+		assert_eq!(deal(id).escrow, escrow - 12);
 	});
 }
 
@@ -127,7 +137,7 @@ fn a_shard_missed_max_missed_periods_in_a_row_is_repaired_by_a_new_provider() {
 					period: 1,
 					provider: providers[0],
 					slashed: 50,
-					to_owner: 50
+					to_owner: PRICE
 				},
 				Event::ShardLost { deal: id, shard: 0, provider: providers[0] },
 				Event::ShardReassigned {
@@ -151,22 +161,18 @@ fn a_shard_missed_max_missed_periods_in_a_row_is_repaired_by_a_new_provider() {
 		// 7 × 6 × 4 + 60, less two periods.
 		assert_eq!(deal_now.escrow, 228 - 84);
 
-		// The repairer rebuilds the shard and confirms: the bounty comes from the reserve.
+		// The repairer rebuilds the shard and confirms: nothing is paid yet.
 		run_to_block(25);
 		let repairer_free = free(repairer);
 		assert_ok!(confirm(repairer, &[(id, 0)]));
 		assert_eq!(
 			take_events(),
-			vec![
-				Event::ShardConfirmed { deal: id, shard: 0, provider: repairer },
-				Event::ShardRepaired { deal: id, shard: 0, provider: repairer, bounty: BOUNTY },
-			]
+			vec![Event::ShardConfirmed { deal: id, shard: 0, provider: repairer }]
 		);
-		assert_eq!(free(repairer), repairer_free + 30);
+		assert_eq!(free(repairer), repairer_free);
 		let deal_now = deal(id);
-		assert_eq!(deal_now.repair_reserve, 30);
-		assert_eq!(deal_now.escrow, 228 - 84 - 30);
-		assert_eq!(escrowed(OWNER), 114);
+		assert_eq!(deal_now.repair_reserve, 60);
+		assert_eq!(deal_now.escrow, 228 - 84);
 		assert_eq!(deal_now.shards[0].state, ShardState::Stored { from_period: 3, proven: None });
 		// The provider that lost the shard may leave.
 		assert_ok!(Providers::unbond(RuntimeOrigin::signed(providers[0])));
@@ -232,6 +238,10 @@ fn the_bounty_is_capped_by_what_is_left_of_the_reserve() {
 			let repairer = deal(id).shards[usize::from(number)].provider.unwrap();
 			assert_ok!(confirm(repairer, &[(id, number)]));
 		}
+		// The bounties are paid at the repairers' first proofs, in period 3.
+		prove(id, &file, 3..6);
+		run_to_block(33);
+		prove(id, &file, 0..3);
 		let bounties: Vec<Balance> = take_events()
 			.into_iter()
 			.filter_map(|event| match event {
@@ -295,6 +305,9 @@ fn an_unassigned_shard_is_retried_at_the_next_deadline() {
 		assert_eq!(deal(id).shards[0].state, ShardState::Pending { until: 38, repair: true });
 		run_to_block(34);
 		assert_ok!(confirm(7, &[(id, 0)]));
+		prove(id, &file, 1..6);
+		run_to_block(43);
+		prove(id, &file, [0]);
 		assert_eq!(
 			last_event(),
 			Event::ShardRepaired { deal: id, shard: 0, provider: 7, bounty: BOUNTY }
@@ -391,8 +404,8 @@ fn the_last_period_missed_still_ends_the_deal() {
 		let events = take_events();
 		assert_eq!(events.len(), 3);
 		assert_eq!(events[2], Event::DealEnded { deal: id, refund: 60 });
-		// Two shards refunded, two slashes paid to the owner.
-		assert_eq!(free(OWNER), ENDOWMENT - 28 + 100);
+		// Two shards refunded, and the two slashes pay the owner their price again.
+		assert_eq!(free(OWNER), ENDOWMENT - 28 + 14);
 		for &p in &providers {
 			assert_eq!((provider(p).used.bytes, live_assignments(p)), (0, 0));
 		}
@@ -583,4 +596,53 @@ fn a_deadline_costs_the_same_whatever_the_number_of_other_deals() {
 	assert_eq!(crowded, expected);
 	assert!(read_alone && read_crowded);
 	assert_eq!(others_read, 0);
+}
+
+/// The repair bounty is paid at the repairer's first accepted proof, not at its confirmation:
+/// a repairer that confirms and never proves earns nothing, and the reserve pays the one that
+/// proves. On the old code the bounty was paid at confirmation, so the first repairer's
+/// balance assert (and the reserve's) fails there.
+#[test]
+fn the_repair_bounty_is_paid_at_the_first_proof_and_not_to_a_repairer_that_never_proves() {
+	ExtBuilder::default().providers(10).build_and_execute(|| {
+		let file = test_file(1);
+		let (id, _) = active_deal(OWNER, &file, 8, PRICE);
+		prove(id, &file, 1..6);
+		run_to_block(13);
+		prove(id, &file, 1..6);
+		run_to_block(23);
+		let idle = deal(id).shards[0].provider.unwrap();
+		let idle_free = free(idle);
+		run_to_block(24);
+		assert_ok!(confirm(idle, &[(id, 0)]));
+		assert_eq!(free(idle), idle_free);
+		assert_eq!(deal(id).repair_reserve, 2 * BOUNTY);
+		// It never proves: periods 3 and 4 missed, the shard lost again and repaired anew.
+		for deadline in [33, 43, 53] {
+			prove(id, &file, 1..6);
+			run_to_block(deadline);
+		}
+		assert_eq!(free(idle), idle_free);
+		assert!(staked(idle) < STAKE);
+		let prover = deal(id).shards[0].provider.unwrap();
+		assert_ne!(prover, idle);
+		run_to_block(54);
+		assert_ok!(confirm(prover, &[(id, 0)]));
+		prove(id, &file, 1..6);
+		run_to_block(63);
+		let prover_free = free(prover);
+		prove(id, &file, [0]);
+		assert_eq!(
+			last_event(),
+			Event::ShardRepaired { deal: id, shard: 0, provider: prover, bounty: BOUNTY }
+		);
+		assert_eq!(free(prover), prover_free + PRICE + BOUNTY);
+		assert_eq!(deal(id).repair_reserve, BOUNTY);
+		// Only the first proof pays it.
+		prove(id, &file, 1..6);
+		run_to_block(73);
+		prove(id, &file, [0]);
+		assert!(matches!(last_event(), Event::ShardProven { .. }));
+		assert_eq!(deal(id).repair_reserve, BOUNTY);
+	});
 }

@@ -33,14 +33,16 @@ fn assert_gone(id: DealId, owner: AccountId) {
 }
 
 #[test]
-fn create_deal_holds_the_price_and_the_repair_reserve() {
+fn create_deal_holds_the_price_the_repair_reserve_and_the_upload_deposit() {
 	ExtBuilder::default().build_and_execute(|| {
 		let file = test_file(1);
 		assert_ok!(create_deal(OWNER, file.manifest.clone(), PERIODS, PRICE));
 
-		// 7 per shard and period × 6 shards × 3 periods, plus 30 per parity shard.
-		assert_eq!(escrowed(OWNER), 186);
-		assert_eq!(free(OWNER), ENDOWMENT - 186);
+		// 7 per shard and period × 6 shards × 3 periods, plus 30 per parity shard, plus the
+		// upload deposit of 5 per shard.
+		assert_eq!(escrowed(OWNER), 186 + 30);
+		assert_eq!(free(OWNER), ENDOWMENT - 216);
+		assert_eq!(UploadDeposits::<Test>::get(0), Some(30));
 		let expected = Deal::<Test> {
 			owner: OWNER,
 			file_root: file.manifest.file_root,
@@ -86,13 +88,14 @@ fn create_deal_holds_the_price_and_the_repair_reserve() {
 				periods: PERIODS,
 				price: PRICE,
 				escrow: 186,
+				upload_deposit: 30,
 				selection_at: 3,
 			}
 		);
 		assert!(System::events().iter().any(|record| record.event
 			== RuntimeEvent::Providers(pallet_xmbl_providers::Event::EscrowHeld {
 				client: OWNER,
-				amount: 186
+				amount: 216
 			})));
 	});
 }
@@ -106,9 +109,9 @@ fn deal_ids_count_up_and_each_owner_lists_its_deals() {
 		assert_eq!(create(OWNER, &file, 2, PRICE), 2);
 		assert_eq!(Storage::deals_of(&OWNER), vec![0, 2]);
 		assert_eq!(Storage::deals_of(&OTHER), vec![1]);
-		assert_eq!(escrowed(OWNER), 186 + escrow_for(SHARDS, M, 2, PRICE));
-		// 2 × 6 × 1 + 60.
-		assert_eq!(escrowed(OTHER), 72);
+		assert_eq!(escrowed(OWNER), 186 + escrow_for(SHARDS, M, 2, PRICE) + 2 * STANDARD_DEPOSIT);
+		// 2 × 6 × 1 + 60, and the upload deposit.
+		assert_eq!(escrowed(OTHER), 72 + STANDARD_DEPOSIT);
 	});
 }
 
@@ -185,16 +188,22 @@ fn create_deal_refuses_shards_above_max_shard_size() {
 	});
 }
 
+/// A price below `MinShardPrice` is refused. On the old code only a zero price was, so the
+/// deal at `MIN_SHARD_PRICE - 1` (1 planck per shard-period) was made and the assert fails.
 #[test]
 fn create_deal_checks_periods_and_price() {
 	ExtBuilder::default().build_and_execute(|| {
 		let manifest = test_file(1).manifest;
 		assert_noop!(create_deal(OWNER, manifest.clone(), 0, PRICE), Error::<Test>::BadPeriods);
 		assert_noop!(create_deal(OWNER, manifest.clone(), 101, PRICE), Error::<Test>::BadPeriods);
-		assert_noop!(create_deal(OWNER, manifest.clone(), 1, 0), Error::<Test>::ZeroPrice);
-		// MaxPeriods (100) is allowed: 7 × 6 × 100 + 60.
+		assert_noop!(create_deal(OWNER, manifest.clone(), 1, 0), Error::<Test>::PriceBelowMinimum);
+		assert_noop!(
+			create_deal(OWNER, manifest.clone(), 1, MIN_SHARD_PRICE - 1),
+			Error::<Test>::PriceBelowMinimum
+		);
+		// MaxPeriods (100) is allowed: 7 × 6 × 100 + 60, and the upload deposit.
 		assert_ok!(create_deal(OWNER, manifest, 100, PRICE));
-		assert_eq!(escrowed(OWNER), 4_260);
+		assert_eq!(escrowed(OWNER), 4_260 + STANDARD_DEPOSIT);
 	});
 }
 
@@ -215,9 +224,10 @@ fn create_deal_needs_enough_selectable_providers() {
 fn create_deal_holds_only_what_keeps_the_owner_alive() {
 	ExtBuilder::default().build_and_execute(|| {
 		let manifest = test_file(1).manifest;
-		// 166,655 × 6 + 60 = 999,990: all but the existential deposit.
+		// 166,650 × 6 + 60 + 30 (the upload deposit) = 999,990: all but the existential
+		// deposit.
 		assert_noop!(
-			create_deal(OWNER, manifest.clone(), 1, 166_656),
+			create_deal(OWNER, manifest.clone(), 1, 166_651),
 			pallet_xmbl_providers::Error::<Test>::InsufficientBalance
 		);
 		// An account without funds.
@@ -234,7 +244,7 @@ fn create_deal_holds_only_what_keeps_the_owner_alive() {
 			Storage::create_deal(RuntimeOrigin::none(), manifest.clone(), 1, PRICE),
 			DispatchError::BadOrigin
 		);
-		assert_ok!(create_deal(OWNER, manifest, 1, 166_655));
+		assert_ok!(create_deal(OWNER, manifest, 1, 166_650));
 		assert_eq!(free(OWNER), ED);
 		assert_eq!(escrowed(OWNER), ENDOWMENT - ED);
 	});
@@ -262,8 +272,8 @@ fn renew_buys_more_periods() {
 		assert_eq!(last_event(), Event::DealRenewed { deal: id, added: 2, periods: 5, held: 84 });
 		assert_eq!(deal(id).periods, 5);
 		assert_eq!(deal(id).escrow, 270);
-		assert_eq!(escrowed(OWNER), 270);
-		assert_eq!(free(OWNER), ENDOWMENT - 270);
+		assert_eq!(escrowed(OWNER), 270 + STANDARD_DEPOSIT);
+		assert_eq!(free(OWNER), ENDOWMENT - 270 - STANDARD_DEPOSIT);
 		// The repair reserve is bought once.
 		assert_eq!(deal(id).repair_reserve, 60);
 		// Up to MaxPeriods in all.
@@ -300,8 +310,12 @@ fn cancel_before_selection_refunds_everything() {
 	ExtBuilder::default().build_and_execute(|| {
 		let file = test_file(1);
 		let id = create(OWNER, &file, PERIODS, PRICE);
+		// No provider has held capacity for it yet: the upload deposit comes back too.
 		assert_ok!(cancel(OWNER, id));
-		assert_eq!(last_event(), Event::DealCancelled { deal: id, refund: 186 });
+		assert_eq!(
+			last_event(),
+			Event::DealCancelled { deal: id, refund: STANDARD_ESCROW + STANDARD_DEPOSIT }
+		);
 		assert_eq!(escrowed(OWNER), 0);
 		assert_eq!(free(OWNER), ENDOWMENT);
 		assert_gone(id, OWNER);
@@ -315,8 +329,12 @@ fn cancel_before_selection_refunds_everything() {
 	});
 }
 
+/// A cancel during the upload pays the provider that took its shard one shard's upload
+/// deposit, sends the unconfirmed shards' part to the treasury and refunds the price. On the
+/// old code there was no deposit and the cancel refunded everything, so the provider's and
+/// the treasury's balance asserts fail there.
 #[test]
-fn cancel_during_upload_releases_the_providers_capacity() {
+fn cancel_during_upload_pays_the_delivered_shard_and_releases_the_providers_capacity() {
 	ExtBuilder::default().build_and_execute(|| {
 		let file = test_file(1);
 		let id = create(OWNER, &file, PERIODS, PRICE);
@@ -326,9 +344,24 @@ fn cancel_during_upload_releases_the_providers_capacity() {
 			assert_eq!(provider(p).used.bytes, SHARD_SIZE);
 			assert_eq!(live_assignments(p), 1);
 		}
+		System::reset_events();
 		assert_ok!(cancel(OWNER, id));
-		assert_eq!(last_event(), Event::DealCancelled { deal: id, refund: 186 });
-		assert_eq!(free(OWNER), ENDOWMENT);
+		let events = take_events();
+		assert_eq!(
+			events[events.len() - 2..],
+			[
+				Event::UploadDepositForfeited {
+					deal: id,
+					to_providers: UPLOAD_DEPOSIT,
+					to_treasury: 5 * UPLOAD_DEPOSIT
+				},
+				Event::DealCancelled { deal: id, refund: STANDARD_ESCROW },
+			]
+		);
+		assert_eq!(free(OWNER), ENDOWMENT - STANDARD_DEPOSIT);
+		assert_eq!(free(providers[0]), ENDOWMENT - STAKE + UPLOAD_DEPOSIT);
+		assert_eq!(free(providers[1]), ENDOWMENT - STAKE);
+		assert_eq!(free(TREASURY), ED + 5 * UPLOAD_DEPOSIT);
 		for &p in &providers {
 			assert_eq!(provider(p).used.bytes, 0);
 			assert_eq!(live_assignments(p), 0);

@@ -7,8 +7,8 @@
 //!
 //! One file per area: `deals` (create, renew, cancel), `upload` (selection, confirmation,
 //! activation, reassignment, failure), `proofs`, `deadlines` (period ends, repair, deal end,
-//! the per-block budget), `randomness`, `duties` (`provider_duties`) and `invariants` (random
-//! operations).
+//! the per-block budget), `leaving` (shards handed back, providers leaving), `randomness`,
+//! `duties` (`provider_duties`) and `invariants` (random operations).
 
 use crate as pallet_xmbl_storage;
 use crate::*;
@@ -32,6 +32,7 @@ mod deadlines;
 mod deals;
 mod duties;
 mod invariants;
+mod leaving;
 mod proofs;
 mod randomness;
 mod upload;
@@ -75,6 +76,10 @@ pub(crate) const MAX_MISSED: u8 = 2;
 pub(crate) const MISSED_SLASH: Balance = 50;
 /// The repair bounty.
 pub(crate) const BOUNTY: Balance = 30;
+/// The lowest price per shard and period.
+pub(crate) const MIN_SHARD_PRICE: Balance = 2;
+/// The upload deposit per shard.
+pub(crate) const UPLOAD_DEPOSIT: Balance = 5;
 /// Leaves challenged per shard and period.
 pub(crate) const CHALLENGED: u32 = 4;
 /// The providers' unbonding period.
@@ -144,6 +149,9 @@ impl pallet_xmbl_storage::Config for Test {
 	type MaxMissedPeriods = ConstU8<MAX_MISSED>;
 	type MissedProofSlash = ConstU64<MISSED_SLASH>;
 	type RepairBounty = ConstU64<BOUNTY>;
+	type MinShardPrice = ConstU64<MIN_SHARD_PRICE>;
+	type UploadDeposit = ConstU64<UPLOAD_DEPOSIT>;
+	type TreasuryAccount = TreasuryAccount;
 	type MaxDealsPerBlock = MaxDealsPerBlock;
 	type MaxScheduleWeight = MaxScheduleWeight;
 	type MaxBatch = ConstU32<16>;
@@ -171,6 +179,7 @@ impl crate::BenchmarkHelper<AccountId> for MockBenchmarkHelper {
 			MIN_STAKE * 10,
 			Capacity { bytes, compute_slots: 0 },
 			b"http://127.0.0.1:8000".to_vec().try_into().unwrap(),
+			0,
 		));
 	}
 }
@@ -229,6 +238,7 @@ impl ExtBuilder {
 					STAKE,
 					Capacity { bytes: 10 << 20, compute_slots: 0 },
 					b"http://127.0.0.1:8000".to_vec().try_into().unwrap(),
+					0,
 				));
 			}
 		});
@@ -305,14 +315,17 @@ pub(crate) fn test_file(seed: u64) -> StoredFile {
 	encode_file(FILE_LEN, K, M, seed)
 }
 
-/// What `create_deal` holds for a deal of `shards` shards, `parity` of them parity shards.
+/// What a deal of `shards` shards holds in its `escrow`, `parity` of them parity shards (the
+/// upload deposit, `UPLOAD_DEPOSIT × shards`, is held besides it until the deal is active).
 pub(crate) fn escrow_for(shards: u32, parity: u8, periods: u32, price: Balance) -> Balance {
 	price * Balance::from(shards) * Balance::from(periods) + BOUNTY * Balance::from(parity)
 }
 
-/// What a standard deal holds: `PRICE × 6 × PERIODS + BOUNTY × 2` = 186.
+/// What a standard deal holds in its `escrow`: `PRICE × 6 × PERIODS + BOUNTY × 2` = 186.
 pub(crate) const STANDARD_ESCROW: Balance =
 	PRICE * SHARDS as Balance * PERIODS as Balance + BOUNTY * M as Balance;
+/// The upload deposit of a standard deal: `UPLOAD_DEPOSIT × 6` = 30.
+pub(crate) const STANDARD_DEPOSIT: Balance = UPLOAD_DEPOSIT * SHARDS as Balance;
 
 /// A consistent manifest of a public file of `plaintext` bytes in 1 MiB segments and `k + m`
 /// shards whose roots are made up: enough for `create_deal`, which never sees the bytes.
@@ -494,6 +507,7 @@ pub(crate) fn register_provider(who: AccountId) {
 		STAKE,
 		Capacity { bytes: 10 << 20, compute_slots: 0 },
 		b"http://127.0.0.1:8000".to_vec().try_into().unwrap(),
+		0,
 	));
 }
 
@@ -531,4 +545,15 @@ fn the_standard_file_has_the_documented_shape() {
 /// The BLAKE3 hash of `bytes`, as the merkle crate computes it.
 pub(crate) fn blake3_root(bytes: &[u8]) -> Root {
 	*xmbl_merkle::outboard(bytes).0.as_bytes()
+}
+
+/// The seed the pallet draws for `context`, deal `id` and `extra` at `block`, computed here
+/// from the documented formula rather than by the pallet's own function, so a broken seed
+/// function fails the tests that compare against it: `blake2_256(SCALE(subject, random))`
+/// where `subject = SCALE(context, id, extra)` and `random` is the runtime's randomness for
+/// `subject` (the mock's: `blake2_256(SCALE(subject, block, RandomSalt))`).
+pub(crate) fn expected_seed(context: &[u8], id: DealId, extra: u32, block: u64) -> [u8; 32] {
+	let subject = (context, id, extra).encode();
+	let random = sp_io::hashing::blake2_256(&(&subject[..], block, RandomSalt::get()).encode());
+	sp_io::hashing::blake2_256(&(subject, random).encode())
 }

@@ -313,12 +313,17 @@ fn a_repaired_shard_is_proven_from_the_next_period() {
 		assert_eq!(free(OWNER), owner_before + 7);
 		assert_eq!(staked(repairer), STAKE);
 
+		System::reset_events();
 		assert_ok!(submit(repairer, vec![honest_proof(id, 0, &file)]));
 		assert_eq!(
-			last_event(),
-			Event::ShardProven { deal: id, shard: 0, period: 3, provider: repairer, paid: 7 }
+			take_events(),
+			vec![
+				Event::ShardProven { deal: id, shard: 0, period: 3, provider: repairer, paid: 7 },
+				Event::ShardRepaired { deal: id, shard: 0, provider: repairer, bounty: BOUNTY },
+			]
 		);
-		// 7 × 6 × 5 + 60, less three periods of six shards, the bounty and this proof.
+		// 7 × 6 × 5 + 60, less three periods of six shards, this proof and the bounty it
+		// earned as the repairer's first.
 		assert_eq!(deal(id).escrow, 270 - 126 - 30 - 7);
 		assert_eq!(escrowed(OWNER), 107);
 	});

@@ -24,12 +24,13 @@ fn providers_chosen(file: &StoredFile, salt_at: impl Fn(u64) -> u64) -> Vec<Acco
 
 /// What `select` draws at the current block for the first selection round of deal `id`.
 fn drawn_now(id: DealId, count: u32) -> Vec<AccountId> {
-	let seed = Storage::random_seed(b"xmbl/storage/select", id, 0);
+	let seed = expected_seed(b"xmbl/storage/select", id, 0, System::block_number());
 	<Providers as ProviderRegistry<AccountId, Balance>>::select(
 		ProviderRole::Storage,
 		count,
 		seed,
 		&[],
+		PRICE,
 	)
 	.expect("enough providers")
 }

@@ -48,10 +48,12 @@ fn selection_draws_distinct_providers_at_the_selection_block() {
 			assert_eq!((provider(who).used.bytes, live_assignments(who)), expected);
 		}
 		// Nothing is paid during the upload.
-		assert_eq!(escrowed(OWNER), STANDARD_ESCROW);
+		assert_eq!(escrowed(OWNER), STANDARD_ESCROW + STANDARD_DEPOSIT);
 	});
 }
 
+/// The last confirmation activates the deal and returns its upload deposit. On the old code
+/// there was no deposit: the `UploadDepositReturned` event is missing there.
 #[test]
 fn the_last_confirmation_activates_the_deal() {
 	ExtBuilder::default().build_and_execute(|| {
@@ -86,14 +88,18 @@ fn the_last_confirmation_activates_the_deal() {
 			take_events(),
 			vec![
 				Event::ShardConfirmed { deal: id, shard: 5, provider: providers[5] },
+				Event::UploadDepositReturned { deal: id, amount: STANDARD_DEPOSIT },
 				Event::DealActivated { deal: id, deadline: 6 + PERIOD },
 			]
 		);
+		assert_eq!(escrowed(OWNER), STANDARD_ESCROW);
+		assert_eq!(free(OWNER), ENDOWMENT - STANDARD_ESCROW);
+		assert!(!UploadDeposits::<Test>::contains_key(id));
 		let deal = deal(id);
 		assert_eq!(deal.status, DealStatus::Active);
 		assert_eq!((deal.period, deal.period_start, deal.due), (0, 6, 16));
 		// The period's seed is drawn from the randomness of the activation block.
-		assert_eq!(deal.seed, Storage::random_seed(b"xmbl/storage/period", id, 0));
+		assert_eq!(deal.seed, expected_seed(b"xmbl/storage/period", id, 0, 6));
 		assert_ne!(deal.seed, [0; 32]);
 		assert_eq!(Due::<Test>::iter().collect::<Vec<_>>(), vec![(16, id, ())]);
 		// The upload window's end no longer does anything.
@@ -240,6 +246,12 @@ fn unconfirmed_shards_go_to_other_providers_when_the_window_ends() {
 	});
 }
 
+/// A deal whose upload never completes fails after `MaxUploadRounds` windows: its price is
+/// refunded, but its upload deposit is not: the five providers that took their shard are
+/// paid one shard's part each, the part of the shard never confirmed goes to the treasury.
+/// On the old code the owner got everything back (`free(OWNER) == ENDOWMENT`) and the
+/// providers nothing for the capacity they held and the shards they took, so the event and
+/// balance asserts fail there.
 #[test]
 fn a_deal_fails_after_max_upload_rounds_and_is_refunded() {
 	ExtBuilder::default().build_and_execute(|| {
@@ -265,19 +277,30 @@ fn a_deal_fails_after_max_upload_rounds_and_is_refunded() {
 		run_to_block(18);
 		assert_eq!(
 			take_events(),
-			vec![Event::DealFailed {
-				deal: id,
-				reason: DealFailure::UploadIncomplete,
-				refund: STANDARD_ESCROW
-			}]
+			vec![
+				Event::UploadDepositForfeited {
+					deal: id,
+					to_providers: 5 * UPLOAD_DEPOSIT,
+					to_treasury: UPLOAD_DEPOSIT
+				},
+				Event::DealFailed {
+					deal: id,
+					reason: DealFailure::UploadIncomplete,
+					refund: STANDARD_ESCROW
+				}
+			]
 		);
+		for &p in &providers[1..] {
+			assert_eq!(free(p), ENDOWMENT - STAKE + UPLOAD_DEPOSIT);
+		}
+		assert_eq!(free(TREASURY), ED + UPLOAD_DEPOSIT);
 		assert!(!Deals::<Test>::contains_key(id));
 		assert!(!Manifests::<Test>::contains_key(id));
 		assert_eq!(Storage::deals_of(&OWNER), Vec::<DealId>::new());
 		assert_eq!(Due::<Test>::iter().count(), 0);
 		assert_eq!(ProviderShards::<Test>::iter().count(), 0);
 		assert_eq!(escrowed(OWNER), 0);
-		assert_eq!(free(OWNER), ENDOWMENT);
+		assert_eq!(free(OWNER), ENDOWMENT - STANDARD_DEPOSIT);
 		for who in 1..=8 {
 			assert_eq!((provider(who).used.bytes, live_assignments(who)), (0, 0));
 		}
@@ -299,7 +322,7 @@ fn too_few_providers_at_selection_fail_the_deal_with_a_refund() {
 			vec![Event::DealFailed {
 				deal: id,
 				reason: DealFailure::NotEnoughProviders,
-				refund: STANDARD_ESCROW
+				refund: STANDARD_ESCROW + STANDARD_DEPOSIT
 			}]
 		);
 		assert!(!Deals::<Test>::contains_key(id));
@@ -317,7 +340,7 @@ fn providers_drawn_without_room_are_released_when_the_selection_fails() {
 	ExtBuilder::default().providers(6).build_and_execute(|| {
 		let file = test_file(1);
 		// Provider 6 has room for less than a shard: it stays selectable but cannot take one.
-		assert_ok!(Providers::update(RuntimeOrigin::signed(6), Some(1_000), None, None));
+		assert_ok!(Providers::update(RuntimeOrigin::signed(6), Some(1_000), None, None, None));
 		let id = create(OWNER, &file, PERIODS, PRICE);
 		System::reset_events();
 		run_to_block(3);
@@ -326,7 +349,7 @@ fn providers_drawn_without_room_are_released_when_the_selection_fails() {
 			vec![Event::DealFailed {
 				deal: id,
 				reason: DealFailure::NotEnoughProviders,
-				refund: STANDARD_ESCROW
+				refund: STANDARD_ESCROW + STANDARD_DEPOSIT
 			}]
 		);
 		// The five providers that took a shard's capacity have it back.
@@ -334,5 +357,87 @@ fn providers_drawn_without_room_are_released_when_the_selection_fails() {
 			assert_eq!((provider(who).used.bytes, live_assignments(who)), (0, 0));
 		}
 		assert_eq!(free(OWNER), ENDOWMENT);
+	});
+}
+
+/// A deal never uploaded holds the providers' capacity for `MaxUploadRounds` windows and then
+/// fails; its upload deposit goes to the treasury, since no provider took a shard. On the old
+/// code the owner got all of it back, so such a deal cost nothing: the owner and treasury
+/// balance asserts fail there.
+#[test]
+fn a_deal_never_uploaded_forfeits_its_upload_deposit() {
+	ExtBuilder::default().providers(12).build_and_execute(|| {
+		let file = test_file(1);
+		let id = create(OWNER, &file, PERIODS, PRICE);
+		System::reset_events();
+		run_to_block(18);
+		let events = take_events();
+		assert_eq!(
+			events[events.len() - 2..],
+			[
+				Event::UploadDepositForfeited {
+					deal: id,
+					to_providers: 0,
+					to_treasury: STANDARD_DEPOSIT
+				},
+				Event::DealFailed {
+					deal: id,
+					reason: DealFailure::UploadIncomplete,
+					refund: STANDARD_ESCROW
+				},
+			]
+		);
+		assert_eq!(free(OWNER), ENDOWMENT - STANDARD_DEPOSIT);
+		assert_eq!(free(TREASURY), ED + STANDARD_DEPOSIT);
+		assert!(!UploadDeposits::<Test>::contains_key(id));
+	});
+}
+
+/// Selection draws only providers whose minimum price the deal pays; a deal that too few of
+/// them would take fails at selection with everything refunded. On the old code providers
+/// had no minimum price: the providers asking more than 7 were drawn, so the first deal's
+/// assert that none of them holds a shard fails there, and the second deal was not refused.
+#[test]
+fn selection_skips_providers_asking_more_than_the_deal_pays() {
+	ExtBuilder::default().providers(6).build_and_execute(|| {
+		// Three providers more, asking 8 per shard and period: six take a deal at 7, nine one
+		// at 8.
+		for who in 7..=9 {
+			assert_ok!(Providers::register(
+				RuntimeOrigin::signed(who),
+				ProviderRoles::Storage,
+				STAKE,
+				Capacity { bytes: 10 << 20, compute_slots: 0 },
+				b"http://127.0.0.1:8000".to_vec().try_into().unwrap(),
+				PRICE + 1,
+			));
+		}
+		for seed in 0..4 {
+			let id = create(OWNER, &test_file(seed), PERIODS, PRICE);
+			set_salt(seed);
+			let mut chosen = run_selection(id);
+			chosen.sort();
+			assert_eq!(chosen, vec![1, 2, 3, 4, 5, 6]);
+		}
+		// Provider 1 asks 8 now: five providers take a deal at 7, too few for six shards.
+		assert_ok!(Providers::update(RuntimeOrigin::signed(1), None, None, None, Some(PRICE + 1)));
+		let refused = create(OTHER, &test_file(9), PERIODS, PRICE);
+		System::reset_events();
+		run_to_block(deal(refused).due);
+		let failed: Vec<_> = take_events()
+			.into_iter()
+			.filter(|event| matches!(event, Event::DealFailed { .. }))
+			.collect();
+		assert_eq!(
+			failed,
+			vec![Event::DealFailed {
+				deal: refused,
+				reason: DealFailure::NotEnoughProviders,
+				refund: STANDARD_ESCROW + STANDARD_DEPOSIT
+			}]
+		);
+		// At 8 every provider with room takes one.
+		let dear = create(OTHER, &test_file(10), PERIODS, PRICE + 1);
+		assert_eq!(run_selection(dear).len(), 6);
 	});
 }
