@@ -2,7 +2,6 @@
 //! handed back by their providers, and removal.
 
 use crate::*;
-use alloc::collections::BTreeSet;
 use polkadot_sdk::{
 	frame_support::{ensure, pallet_prelude::*, traits::Randomness},
 	frame_system::{self, pallet_prelude::BlockNumberFor},
@@ -105,11 +104,7 @@ impl<T: Config> Pallet<T> {
 		provider: T::AccountId,
 		items: &[(DealId, u8)],
 	) -> DispatchResult {
-		ensure!(!items.is_empty(), Error::<T>::EmptyBatch);
-		let mut seen = BTreeSet::new();
-		for item in items {
-			ensure!(seen.insert(*item), Error::<T>::DuplicateInBatch);
-		}
+		Self::ensure_distinct(items.iter().copied())?;
 		let now = frame_system::Pallet::<T>::block_number();
 		Self::each_item(
 			items,
@@ -228,11 +223,7 @@ impl<T: Config> Pallet<T> {
 		provider: T::AccountId,
 		items: &[(DealId, u8)],
 	) -> DispatchResult {
-		ensure!(!items.is_empty(), Error::<T>::EmptyBatch);
-		let mut seen = BTreeSet::new();
-		for item in items {
-			ensure!(seen.insert(*item), Error::<T>::DuplicateInBatch);
-		}
+		Self::ensure_distinct(items.iter().copied())?;
 		Self::each_item(
 			items,
 			|&(id, number)| Self::leave_shard(&provider, id, number),

@@ -24,11 +24,7 @@ impl<T: Config> Pallet<T> {
 		provider: T::AccountId,
 		proofs: &[ShardProof<T>],
 	) -> DispatchResult {
-		ensure!(!proofs.is_empty(), Error::<T>::EmptyBatch);
-		let mut seen = BTreeSet::new();
-		for proof in proofs {
-			ensure!(seen.insert((proof.deal, proof.shard)), Error::<T>::DuplicateInBatch);
-		}
+		Self::ensure_distinct(proofs.iter().map(|proof| (proof.deal, proof.shard)))?;
 		Self::each_item(
 			proofs,
 			|proof| Self::accept_proof(&provider, proof),
@@ -40,6 +36,18 @@ impl<T: Config> Pallet<T> {
 				error,
 			},
 		)
+	}
+
+	/// Refuses an empty batch, and one that names a shard of a deal twice.
+	pub(crate) fn ensure_distinct(
+		shards: impl ExactSizeIterator<Item = (DealId, u8)>,
+	) -> DispatchResult {
+		ensure!(shards.len() > 0, Error::<T>::EmptyBatch);
+		let mut seen = BTreeSet::new();
+		for shard in shards {
+			ensure!(seen.insert(shard), Error::<T>::DuplicateInBatch);
+		}
+		Ok(())
 	}
 
 	/// Runs `item` on every item of a batch in a storage layer of its own, so that a refused
