@@ -499,17 +499,14 @@ impl Chain {
 		}
 	}
 
-	/// The block a new transaction's mortal era starts at: the finalized head, or, while
-	/// finality lags more than [`ERA_DEPTH`] blocks, the best chain's block that deep.
-	/// Never the best block itself: BABE's fork choice follows primary slots, so the best
-	/// chain can switch to a fork that does not contain it.
+	/// The block a new transaction's mortal era starts at ([`era_birth`]).
 	async fn era_block(&self, best: &Header) -> Result<Header, ClientError> {
 		let finalized = self.finalized_head().await?;
-		if best.number.saturating_sub(finalized.number) <= ERA_DEPTH {
+		let birth = era_birth(best.number, finalized.number);
+		if birth == finalized.number {
 			return Ok(finalized);
 		}
-		let hash: Option<H256> =
-			self.request("chain_getBlockHash", rpc_params![best.number - ERA_DEPTH]).await?;
+		let hash: Option<H256> = self.request("chain_getBlockHash", rpc_params![birth]).await?;
 		match hash {
 			Some(hash) => self.header(hash).await,
 			None => Ok(finalized),
@@ -569,19 +566,8 @@ impl Chain {
 		let best = self.best_header().await?;
 		let (spec_version, metadata_hash) = self.signing_runtime(best.hash()).await?;
 		let birth = self.era_block(&best).await?;
-		let era = Era::mortal(MORTALITY, birth.number.into());
-		let tx_extension = xmbl_runtime::tx_extension(nonce, 0, era);
-		let implicit =
-			xmbl_runtime::tx_implicit(spec_version, self.genesis, birth.hash(), metadata_hash);
-		let payload = SignedPayload::from_raw(call.clone(), tx_extension.clone(), implicit);
-		let signature = payload.using_encoded(|bytes| signer.sign(bytes));
-		Ok(UncheckedExtrinsic::new_signed(
-			call,
-			MultiAddress::Id(account),
-			MultiSignature::Sr25519(signature),
-			tx_extension,
-		)
-		.encode())
+		let runtime = SigningRuntime { genesis: self.genesis, spec_version, metadata_hash };
+		Ok(sign_transaction(signer, call, nonce, &runtime, (birth.number, birth.hash())))
 	}
 
 	/// The outcome of transaction `tx_hash` in block `block_hash`.
@@ -608,28 +594,95 @@ impl Chain {
 				error: format!("transaction {tx_hash:?} is not in block {block_hash:?}"),
 			})?;
 
-		let events: Vec<RuntimeEvent> = self
-			.events(block_hash)
-			.await?
-			.into_iter()
-			.filter(|record| record.phase == frame_system::Phase::ApplyExtrinsic(index as u32))
-			.map(|record| record.event)
-			.collect();
-		for event in &events {
-			if let RuntimeEvent::System(frame_system::Event::ExtrinsicFailed {
-				dispatch_error,
-				..
-			}) = event
-			{
-				return Err(ClientError::Dispatch {
-					tx_hash,
-					block_hash,
-					error: self.metadata().dispatch_error(dispatch_error),
-				});
-			}
-		}
+		let records = self.events(block_hash).await?;
+		let events = transaction_events(records, index as u32)
+			.map_err(|error| dispatch_failed(self.metadata(), tx_hash, block_hash, &error))?;
 		Ok(Included { block_hash, block_number: header.number, finalized, events })
 	}
+}
+
+/// The block number a new transaction's mortal era starts at, given the best and the
+/// finalized block numbers: the finalized block, or, while finality lags more than
+/// [`ERA_DEPTH`] blocks, the best chain's block that deep. Never the best block itself: BABE's
+/// fork choice follows primary slots, so the best chain can switch to a fork that does not
+/// contain it.
+pub fn era_birth(best: BlockNumber, finalized: BlockNumber) -> BlockNumber {
+	if best.saturating_sub(finalized) <= ERA_DEPTH {
+		finalized
+	} else {
+		best - ERA_DEPTH
+	}
+}
+
+/// The runtime a transaction is signed for: the chain's genesis, and the spec version and
+/// metadata hash of the runtime at the best block (which a `system.setCode` may have changed
+/// since this code was built).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct SigningRuntime {
+	pub genesis: H256,
+	pub spec_version: u32,
+	pub metadata_hash: [u8; 32],
+}
+
+/// `call` signed by `signer` with `nonce`, as a transaction valid for [`MORTALITY`] blocks
+/// from `birth` (number and hash), encoded as the pool takes it. One signing routine for the
+/// client over RPC and the node's provider service in-process.
+pub fn sign_transaction(
+	signer: &sr25519::Pair,
+	call: RuntimeCall,
+	nonce: Nonce,
+	runtime: &SigningRuntime,
+	birth: (BlockNumber, H256),
+) -> Vec<u8> {
+	let era = Era::mortal(MORTALITY, birth.0.into());
+	let tx_extension = xmbl_runtime::tx_extension(nonce, 0, era);
+	let implicit = xmbl_runtime::tx_implicit(
+		runtime.spec_version,
+		runtime.genesis,
+		birth.1,
+		runtime.metadata_hash,
+	);
+	let payload = SignedPayload::from_raw(call.clone(), tx_extension.clone(), implicit);
+	let signature = payload.using_encoded(|bytes| signer.sign(bytes));
+	UncheckedExtrinsic::new_signed(
+		call,
+		MultiAddress::Id(signer.public().into()),
+		MultiSignature::Sr25519(signature),
+		tx_extension,
+	)
+	.encode()
+}
+
+/// The events of the transaction at `index` in a block whose events are `records`, or the
+/// error it failed with (`System.ExtrinsicFailed`).
+pub fn transaction_events(
+	records: Vec<EventRecord>,
+	index: u32,
+) -> Result<Vec<RuntimeEvent>, DispatchError> {
+	let events: Vec<RuntimeEvent> = records
+		.into_iter()
+		.filter(|record| record.phase == frame_system::Phase::ApplyExtrinsic(index))
+		.map(|record| record.event)
+		.collect();
+	for event in &events {
+		if let RuntimeEvent::System(frame_system::Event::ExtrinsicFailed {
+			dispatch_error, ..
+		}) = event
+		{
+			return Err(*dispatch_error);
+		}
+	}
+	Ok(events)
+}
+
+/// [`ClientError::Dispatch`] for transaction `tx_hash`, failed with `error` in `block_hash`.
+pub fn dispatch_failed(
+	metadata: &Metadata,
+	tx_hash: H256,
+	block_hash: H256,
+	error: &DispatchError,
+) -> ClientError {
+	ClientError::Dispatch { tx_hash, block_hash, error: metadata.dispatch_error(error) }
 }
 
 /// Free, reserved (held) and frozen balance of an account, in planck.
@@ -786,6 +839,51 @@ mod tests {
 		assert!(deal.await.unwrap().unwrap().is_none(), "no deal 0");
 		assert_eq!(deals.await.unwrap().unwrap(), DEALS);
 		assert_eq!(endpoint.await.unwrap().unwrap(), None);
+	}
+
+	/// How it fails: an era born at the best block (a fork switch makes it unknown) or one
+	/// that stays at the finalized block through a long stall (the era runs out while the
+	/// transaction is still wanted).
+	#[test]
+	fn eras_start_at_the_finalized_block_or_sixteen_below_the_best() {
+		assert_eq!(era_birth(10, 10), 10);
+		assert_eq!(era_birth(26, 10), 10);
+		assert_eq!(era_birth(27, 10), 11);
+		assert_eq!(era_birth(500, 10), 484);
+		// A finalized number above the best one (a node syncing a fork) keeps the finalized.
+		assert_eq!(era_birth(5, 9), 9);
+	}
+
+	/// How it fails: events of another transaction of the block counted as this one's, or a
+	/// failed dispatch taken for success.
+	#[test]
+	fn a_transaction_s_events_are_those_of_its_index_and_a_failure_is_its_error() {
+		use frame_system::{Event as SystemEvent, Phase};
+		let record = |index, event| EventRecord {
+			phase: Phase::ApplyExtrinsic(index),
+			event: RuntimeEvent::System(event),
+			topics: Vec::new(),
+		};
+		let info = Default::default();
+		let remarked =
+			SystemEvent::Remarked { sender: AccountId::from([1; 32]), hash: H256::zero() };
+		let records = vec![
+			record(0, SystemEvent::ExtrinsicSuccess { dispatch_info: info }),
+			record(1, remarked.clone()),
+			record(1, SystemEvent::ExtrinsicSuccess { dispatch_info: info }),
+			record(
+				2,
+				SystemEvent::ExtrinsicFailed {
+					dispatch_error: DispatchError::BadOrigin,
+					dispatch_info: info,
+				},
+			),
+		];
+		let events = transaction_events(records.clone(), 1).unwrap();
+		assert_eq!(events.len(), 2);
+		assert_eq!(events[0], RuntimeEvent::System(remarked));
+		assert_eq!(transaction_events(records.clone(), 2), Err(DispatchError::BadOrigin));
+		assert_eq!(transaction_events(records, 3).unwrap(), vec![]);
 	}
 
 	#[test]

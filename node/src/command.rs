@@ -3,7 +3,7 @@
 use crate::{
 	chain_spec,
 	cli::{Cli, Subcommand},
-	service, storage_provider,
+	service,
 };
 use polkadot_sdk::{
 	sc_cli::{self, SubstrateCli},
@@ -149,7 +149,7 @@ pub fn run() -> sc_cli::Result<()> {
 			runner.run_node_until_exit(|mut config| async move {
 				claim_rpc_ports(&mut config)?;
 				let development = config.chain_spec.chain_type() == ChainType::Development;
-				let providers = storage_provider::prepare(
+				let providers = xmbl_storage_provider::prepare(
 					&storage,
 					development,
 					config.base_path.path(),

@@ -7,9 +7,9 @@
 mod chain_spec;
 mod cli;
 mod command;
+mod provider_chain;
 mod rpc;
 mod service;
-mod storage_provider;
 
 fn main() {
 	if let Err(error) = command::run() {

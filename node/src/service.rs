@@ -1,7 +1,6 @@
 //! Assembly of a full node: client, import queue, networking, RPC, BABE block
 //! authoring and the GRANDPA voter.
 
-use crate::storage_provider;
 use polkadot_sdk::{
 	sc_basic_authorship,
 	sc_client_api::BlockBackend,
@@ -19,16 +18,12 @@ use polkadot_sdk::{
 	sp_runtime::traits::Block as BlockT,
 	sp_timestamp,
 };
-use std::{
-	future::Ready,
-	net::{Ipv4Addr, SocketAddr},
-	sync::Arc,
-	time::Duration,
-};
+use std::{future::Ready, sync::Arc, time::Duration};
 use xmbl_runtime::{apis::RuntimeApi, opaque::Block, SLOT_DURATION};
 
 pub(crate) type FullClient =
 	sc_service::TFullClient<Block, RuntimeApi, WasmExecutor<sp_io::SubstrateHostFunctions>>;
+pub(crate) type FullPool = sc_transaction_pool::TransactionPoolHandle<Block, FullClient>;
 type FullBackend = sc_service::TFullBackend<Block>;
 type FullSelectChain = sc_consensus::LongestChain<FullBackend, Block>;
 type FullGrandpaBlockImport =
@@ -63,7 +58,7 @@ pub type Service = sc_service::PartialComponents<
 	FullBackend,
 	FullSelectChain,
 	sc_consensus::DefaultImportQueue<Block>,
-	sc_transaction_pool::TransactionPoolHandle<Block, FullClient>,
+	FullPool,
 	(
 		FullBabeBlockImport,
 		sc_consensus_grandpa::LinkHalf<Block, FullClient, FullSelectChain>,
@@ -177,10 +172,10 @@ pub fn new_partial(config: &Configuration) -> Result<Service, ServiceError> {
 
 /// Build and start a full node; it runs until the returned task manager is dropped.
 /// `providers` are the storage providers whose shards the node keeps (see
-/// [`crate::storage_provider`]).
+/// [`xmbl_storage_provider`]).
 pub fn new_full<N: sc_network::NetworkBackend<Block, <Block as BlockT>::Hash>>(
 	config: Configuration,
-	providers: Vec<storage_provider::ProviderSetup>,
+	providers: Vec<xmbl_storage_provider::ProviderSetup>,
 ) -> Result<TaskManager, ServiceError> {
 	let sc_service::PartialComponents {
 		client,
@@ -261,7 +256,7 @@ pub fn new_full<N: sc_network::NetworkBackend<Block, <Block as BlockT>::Hash>>(
 		})
 	};
 
-	let rpc_handlers = sc_service::spawn_tasks(sc_service::SpawnTasksParams {
+	sc_service::spawn_tasks(sc_service::SpawnTasksParams {
 		network: network.clone(),
 		client: client.clone(),
 		keystore: keystore_container.keystore(),
@@ -279,21 +274,18 @@ pub fn new_full<N: sc_network::NetworkBackend<Block, <Block as BlockT>::Hash>>(
 
 	let storage_metrics = prometheus_registry
 		.as_ref()
-		.map(storage_provider::Metrics::register)
+		.map(xmbl_storage_provider::Metrics::register)
 		.transpose()
 		.map_err(|error| ServiceError::Other(format!("storage provider metrics: {error}")))?;
 	if !providers.is_empty() {
-		let rpc_url = own_rpc_url(rpc_handlers.listen_addresses()).ok_or_else(|| {
-			ServiceError::Other(
-				"the storage provider service talks to the node's own JSON-RPC server, which \
-				 listens on no IPv4 address (see --rpc-addr)"
-					.into(),
-			)
-		})?;
-		storage_provider::spawn(
+		let chain = Arc::new(crate::provider_chain::NodeChain::new(
+			client.clone(),
+			transaction_pool.clone(),
+		));
+		xmbl_storage_provider::spawn(
 			&task_manager.spawn_handle(),
 			providers,
-			rpc_url,
+			chain,
 			storage_metrics,
 			private_endpoints,
 		)?;
@@ -367,21 +359,4 @@ pub fn new_full<N: sc_network::NetworkBackend<Block, <Block as BlockT>::Hash>>(
 	}
 
 	Ok(task_manager)
-}
-
-/// The WebSocket URL of this node's own RPC server, from the addresses it listens on (the
-/// port may have been chosen by the OS, with `--rpc-port 0`): its first IPv4 address, or
-/// loopback when it listens on every interface.
-fn own_rpc_url(listening: &[sc_network::Multiaddr]) -> Option<String> {
-	use sc_network::multiaddr::Protocol;
-	listening.iter().find_map(|address| {
-		let mut parts = address.iter();
-		let ip = match parts.next()? {
-			Protocol::Ip4(ip) if ip.is_unspecified() => Ipv4Addr::LOCALHOST,
-			Protocol::Ip4(ip) => ip,
-			_ => return None,
-		};
-		let Protocol::Tcp(port) = parts.next()? else { return None };
-		Some(format!("ws://{}", SocketAddr::from((ip, port))))
-	})
 }

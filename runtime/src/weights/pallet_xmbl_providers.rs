@@ -4,7 +4,7 @@
 //! THIS FILE WAS AUTO-GENERATED USING THE SUBSTRATE BENCHMARK CLI VERSION 64.0.0
 //! DATE: 2026-12-07, STEPS: `10`, REPEAT: `5`, LOW RANGE: `[]`, HIGH RANGE: `[]`
 //! WORST CASE MAP SIZE: `1000000`
-//! HOSTNAME: `vm`, CPU: `AMD EPYC`
+//! HOSTNAME: `vm`, CPU: `Intel(R) Xeon(R) Processor`
 //! WASM-EXECUTION: `Compiled`, CHAIN: `Some("dev")`, DB CACHE: 1024
 
 // Executed Command:
@@ -38,7 +38,7 @@ use core::marker::PhantomData;
 pub struct WeightInfo<T>(PhantomData<T>);
 impl<T: frame_system::Config> pallet_xmbl_providers::WeightInfo for WeightInfo<T> {
 	/// Storage: `Providers::Providers` (r:1 w:1)
-	/// Proof: `Providers::Providers` (`max_values`: None, `max_size`: Some(250), added: 2725, mode: `MaxEncodedLen`)
+	/// Proof: `Providers::Providers` (`max_values`: None, `max_size`: Some(266), added: 2741, mode: `MaxEncodedLen`)
 	/// Storage: `System::Account` (r:1 w:1)
 	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
 	/// Storage: `Balances::Holds` (r:1 w:1)
@@ -51,77 +51,85 @@ impl<T: frame_system::Config> pallet_xmbl_providers::WeightInfo for WeightInfo<T
 		// Proof Size summary in bytes:
 		//  Measured:  `630`
 		//  Estimated: `5966`
-		// Minimum execution time: 87_200_000 picoseconds.
-		Weight::from_parts(107_941_000, 0)
+		// Minimum execution time: 71_930_000 picoseconds.
+		Weight::from_parts(79_932_000, 0)
 			.saturating_add(Weight::from_parts(0, 5966))
 			.saturating_add(T::DbWeight::get().reads(5))
 			.saturating_add(T::DbWeight::get().writes(7))
 	}
 	/// Storage: `Providers::Providers` (r:1 w:1)
-	/// Proof: `Providers::Providers` (`max_values`: None, `max_size`: Some(250), added: 2725, mode: `MaxEncodedLen`)
+	/// Proof: `Providers::Providers` (`max_values`: None, `max_size`: Some(266), added: 2741, mode: `MaxEncodedLen`)
 	fn update() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `488`
-		//  Estimated: `3715`
-		// Minimum execution time: 16_465_000 picoseconds.
-		Weight::from_parts(22_434_000, 0)
-			.saturating_add(Weight::from_parts(0, 3715))
+		//  Measured:  `504`
+		//  Estimated: `3731`
+		// Minimum execution time: 14_195_000 picoseconds.
+		Weight::from_parts(16_247_000, 0)
+			.saturating_add(Weight::from_parts(0, 3731))
 			.saturating_add(T::DbWeight::get().reads(1))
 			.saturating_add(T::DbWeight::get().writes(1))
 	}
 	/// Storage: `Providers::Providers` (r:1 w:1)
-	/// Proof: `Providers::Providers` (`max_values`: None, `max_size`: Some(250), added: 2725, mode: `MaxEncodedLen`)
+	/// Proof: `Providers::Providers` (`max_values`: None, `max_size`: Some(266), added: 2741, mode: `MaxEncodedLen`)
 	/// Storage: `System::Account` (r:1 w:1)
 	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
 	/// Storage: `Balances::Holds` (r:1 w:1)
 	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(103), added: 2578, mode: `MaxEncodedLen`)
 	fn bond_extra() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `787`
-		//  Estimated: `3715`
-		// Minimum execution time: 66_779_000 picoseconds.
-		Weight::from_parts(74_240_000, 0)
-			.saturating_add(Weight::from_parts(0, 3715))
+		//  Measured:  `803`
+		//  Estimated: `3731`
+		// Minimum execution time: 54_986_000 picoseconds.
+		Weight::from_parts(58_740_000, 0)
+			.saturating_add(Weight::from_parts(0, 3731))
 			.saturating_add(T::DbWeight::get().reads(3))
 			.saturating_add(T::DbWeight::get().writes(3))
 	}
 	/// Storage: `Providers::Providers` (r:2 w:2)
-	/// Proof: `Providers::Providers` (`max_values`: None, `max_size`: Some(250), added: 2725, mode: `MaxEncodedLen`)
+	/// Proof: `Providers::Providers` (`max_values`: None, `max_size`: Some(266), added: 2741, mode: `MaxEncodedLen`)
 	/// Storage: `Providers::RoleCount` (r:2 w:2)
 	/// Proof: `Providers::RoleCount` (`max_values`: None, `max_size`: Some(13), added: 2488, mode: `MaxEncodedLen`)
 	/// Storage: `Providers::RoleIndex` (r:2 w:4)
 	/// Proof: `Providers::RoleIndex` (`max_values`: None, `max_size`: Some(53), added: 2528, mode: `MaxEncodedLen`)
 	fn unbond() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `1227`
-		//  Estimated: `6440`
-		// Minimum execution time: 54_721_000 picoseconds.
-		Weight::from_parts(62_042_000, 0)
-			.saturating_add(Weight::from_parts(0, 6440))
+		//  Measured:  `1259`
+		//  Estimated: `6472`
+		// Minimum execution time: 45_927_000 picoseconds.
+		Weight::from_parts(51_426_000, 0)
+			.saturating_add(Weight::from_parts(0, 6472))
 			.saturating_add(T::DbWeight::get().reads(6))
 			.saturating_add(T::DbWeight::get().writes(8))
 	}
-	/// Not measured yet: hand-estimated as `unbond`, which does the same index removals;
-	/// `scripts/bench-weights.sh` replaces it with the `announce_exit` benchmark.
+	/// Storage: `Providers::Providers` (r:2 w:2)
+	/// Proof: `Providers::Providers` (`max_values`: None, `max_size`: Some(266), added: 2741, mode: `MaxEncodedLen`)
+	/// Storage: `Providers::RoleCount` (r:2 w:2)
+	/// Proof: `Providers::RoleCount` (`max_values`: None, `max_size`: Some(13), added: 2488, mode: `MaxEncodedLen`)
+	/// Storage: `Providers::RoleIndex` (r:2 w:4)
+	/// Proof: `Providers::RoleIndex` (`max_values`: None, `max_size`: Some(53), added: 2528, mode: `MaxEncodedLen`)
 	fn announce_exit() -> Weight {
-		Weight::from_parts(62_042_000, 0)
-			.saturating_add(Weight::from_parts(0, 6440))
+		// Proof Size summary in bytes:
+		//  Measured:  `1259`
+		//  Estimated: `6472`
+		// Minimum execution time: 45_460_000 picoseconds.
+		Weight::from_parts(51_831_000, 0)
+			.saturating_add(Weight::from_parts(0, 6472))
 			.saturating_add(T::DbWeight::get().reads(6))
 			.saturating_add(T::DbWeight::get().writes(8))
 	}
 	/// Storage: `Providers::Providers` (r:1 w:1)
-	/// Proof: `Providers::Providers` (`max_values`: None, `max_size`: Some(250), added: 2725, mode: `MaxEncodedLen`)
+	/// Proof: `Providers::Providers` (`max_values`: None, `max_size`: Some(266), added: 2741, mode: `MaxEncodedLen`)
 	/// Storage: `Balances::Holds` (r:1 w:1)
 	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(103), added: 2578, mode: `MaxEncodedLen`)
 	/// Storage: `System::Account` (r:1 w:1)
 	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
 	fn withdraw() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `783`
-		//  Estimated: `3715`
-		// Minimum execution time: 57_085_000 picoseconds.
-		Weight::from_parts(65_897_000, 0)
-			.saturating_add(Weight::from_parts(0, 3715))
+		//  Measured:  `799`
+		//  Estimated: `3731`
+		// Minimum execution time: 46_973_000 picoseconds.
+		Weight::from_parts(53_751_000, 0)
+			.saturating_add(Weight::from_parts(0, 3731))
 			.saturating_add(T::DbWeight::get().reads(3))
 			.saturating_add(T::DbWeight::get().writes(3))
 	}
@@ -131,8 +139,8 @@ impl<T: frame_system::Config> pallet_xmbl_providers::WeightInfo for WeightInfo<T
 		// Proof Size summary in bytes:
 		//  Measured:  `153`
 		//  Estimated: `6196`
-		// Minimum execution time: 51_927_000 picoseconds.
-		Weight::from_parts(56_554_000, 0)
+		// Minimum execution time: 42_606_000 picoseconds.
+		Weight::from_parts(46_158_000, 0)
 			.saturating_add(Weight::from_parts(0, 6196))
 			.saturating_add(T::DbWeight::get().reads(2))
 			.saturating_add(T::DbWeight::get().writes(2))
@@ -142,22 +150,22 @@ impl<T: frame_system::Config> pallet_xmbl_providers::WeightInfo for WeightInfo<T
 	/// Storage: `Providers::RoleIndex` (r:159 w:0)
 	/// Proof: `Providers::RoleIndex` (`max_values`: None, `max_size`: Some(53), added: 2528, mode: `MaxEncodedLen`)
 	/// Storage: `Providers::Providers` (r:159 w:0)
-	/// Proof: `Providers::Providers` (`max_values`: None, `max_size`: Some(250), added: 2725, mode: `MaxEncodedLen`)
+	/// Proof: `Providers::Providers` (`max_values`: None, `max_size`: Some(266), added: 2741, mode: `MaxEncodedLen`)
 	/// The range of component `p` is `[1000, 10000]`.
 	/// The range of component `d` is `[1, 160]`.
 	fn select(p: u32, d: u32, ) -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `0 + d * (942 ±0) + p * (10 ±0)`
-		//  Estimated: `3715 + d * (2632 ±19)`
-		// Minimum execution time: 67_810_000 picoseconds.
-		Weight::from_parts(69_824_000, 0)
-			.saturating_add(Weight::from_parts(0, 3715))
-			// Standard Error: 9_722
-			.saturating_add(Weight::from_parts(6_255, 0).saturating_mul(p.into()))
-			// Standard Error: 615_027
-			.saturating_add(Weight::from_parts(23_062_073, 0).saturating_mul(d.into()))
+		//  Measured:  `0 + d * (958 ±0) + p * (10 ±0)`
+		//  Estimated: `3731 + d * (2647 ±19)`
+		// Minimum execution time: 66_635_000 picoseconds.
+		Weight::from_parts(68_888_000, 0)
+			.saturating_add(Weight::from_parts(0, 3731))
+			// Standard Error: 6_887
+			.saturating_add(Weight::from_parts(42_881, 0).saturating_mul(p.into()))
+			// Standard Error: 435_715
+			.saturating_add(Weight::from_parts(13_530_165, 0).saturating_mul(d.into()))
 			.saturating_add(T::DbWeight::get().reads(3))
 			.saturating_add(T::DbWeight::get().reads((2_u64).saturating_mul(d.into())))
-			.saturating_add(Weight::from_parts(0, 2632).saturating_mul(d.into()))
+			.saturating_add(Weight::from_parts(0, 2647).saturating_mul(d.into()))
 	}
 }

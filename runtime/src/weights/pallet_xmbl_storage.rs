@@ -4,7 +4,7 @@
 //! THIS FILE WAS AUTO-GENERATED USING THE SUBSTRATE BENCHMARK CLI VERSION 64.0.0
 //! DATE: 2026-12-07, STEPS: `10`, REPEAT: `5`, LOW RANGE: `[]`, HIGH RANGE: `[]`
 //! WORST CASE MAP SIZE: `1000000`
-//! HOSTNAME: `vm`, CPU: `AMD EPYC`
+//! HOSTNAME: `vm`, CPU: `Intel(R) Xeon(R) Processor`
 //! WASM-EXECUTION: `Compiled`, CHAIN: `Some("dev")`, DB CACHE: 1024
 
 // Executed Command:
@@ -39,14 +39,16 @@ pub struct WeightInfo<T>(PhantomData<T>);
 impl<T: frame_system::Config> pallet_xmbl_storage::WeightInfo for WeightInfo<T> {
 	/// Storage: `Providers::RoleCount` (r:1 w:0)
 	/// Proof: `Providers::RoleCount` (`max_values`: None, `max_size`: Some(13), added: 2488, mode: `MaxEncodedLen`)
-	/// Storage: `Balances::Holds` (r:1 w:1)
-	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(103), added: 2578, mode: `MaxEncodedLen`)
 	/// Storage: `Storage::NextDealId` (r:1 w:1)
 	/// Proof: `Storage::NextDealId` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
+	/// Storage: `Balances::Holds` (r:1 w:1)
+	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(103), added: 2578, mode: `MaxEncodedLen`)
 	/// Storage: `Storage::Manifests` (r:0 w:1)
 	/// Proof: `Storage::Manifests` (`max_values`: None, `max_size`: Some(2665), added: 5140, mode: `MaxEncodedLen`)
 	/// Storage: `Storage::Due` (r:0 w:1)
 	/// Proof: `Storage::Due` (`max_values`: None, `max_size`: Some(28), added: 2503, mode: `MaxEncodedLen`)
+	/// Storage: `Storage::UploadDeposits` (r:0 w:1)
+	/// Proof: `Storage::UploadDeposits` (`max_values`: None, `max_size`: Some(32), added: 2507, mode: `MaxEncodedLen`)
 	/// Storage: `Storage::Deals` (r:0 w:1)
 	/// Proof: `Storage::Deals` (`max_values`: None, `max_size`: Some(2013), added: 4488, mode: `MaxEncodedLen`)
 	/// Storage: `Storage::DealsByOwner` (r:0 w:1)
@@ -56,16 +58,20 @@ impl<T: frame_system::Config> pallet_xmbl_storage::WeightInfo for WeightInfo<T> 
 		// Proof Size summary in bytes:
 		//  Measured:  `332 + s * (10 ±0)`
 		//  Estimated: `3568`
-		// Minimum execution time: 77_455_000 picoseconds.
-		Weight::from_parts(97_581_177, 0)
+		// Minimum execution time: 64_979_000 picoseconds.
+		Weight::from_parts(72_587_179, 0)
 			.saturating_add(Weight::from_parts(0, 3568))
-			// Standard Error: 47_638
-			.saturating_add(Weight::from_parts(868_126, 0).saturating_mul(s.into()))
+			// Standard Error: 8_029
+			.saturating_add(Weight::from_parts(552_723, 0).saturating_mul(s.into()))
 			.saturating_add(T::DbWeight::get().reads(3))
-			.saturating_add(T::DbWeight::get().writes(6))
+			.saturating_add(T::DbWeight::get().writes(7))
 	}
 	/// Storage: `Storage::Deals` (r:32 w:32)
 	/// Proof: `Storage::Deals` (`max_values`: None, `max_size`: Some(2013), added: 4488, mode: `MaxEncodedLen`)
+	/// Storage: `Storage::UploadDeposits` (r:32 w:32)
+	/// Proof: `Storage::UploadDeposits` (`max_values`: None, `max_size`: Some(32), added: 2507, mode: `MaxEncodedLen`)
+	/// Storage: `Balances::Holds` (r:1 w:1)
+	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(103), added: 2578, mode: `MaxEncodedLen`)
 	/// Storage: `Validators::RandomSeed` (r:1 w:0)
 	/// Proof: `Validators::RandomSeed` (`max_values`: Some(1), `max_size`: Some(32), added: 527, mode: `MaxEncodedLen`)
 	/// Storage: `Storage::Due` (r:0 w:64)
@@ -73,16 +79,17 @@ impl<T: frame_system::Config> pallet_xmbl_storage::WeightInfo for WeightInfo<T> 
 	/// The range of component `n` is `[1, 32]`.
 	fn confirm_shards(n: u32, ) -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `523 + n * (52 ±0)`
-		//  Estimated: `1517 + n * (4488 ±0)`
-		// Minimum execution time: 28_843_000 picoseconds.
-		Weight::from_parts(20_694_901, 0)
-			.saturating_add(Weight::from_parts(0, 1517))
-			// Standard Error: 119_609
-			.saturating_add(Weight::from_parts(18_860_674, 0).saturating_mul(n.into()))
-			.saturating_add(T::DbWeight::get().reads(1))
-			.saturating_add(T::DbWeight::get().reads((1_u64).saturating_mul(n.into())))
-			.saturating_add(T::DbWeight::get().writes((3_u64).saturating_mul(n.into())))
+		//  Measured:  `771 + n * (89 ±0)`
+		//  Estimated: `3568 + n * (4488 ±0)`
+		// Minimum execution time: 75_440_000 picoseconds.
+		Weight::from_parts(33_474_212, 0)
+			.saturating_add(Weight::from_parts(0, 3568))
+			// Standard Error: 108_294
+			.saturating_add(Weight::from_parts(62_632_141, 0).saturating_mul(n.into()))
+			.saturating_add(T::DbWeight::get().reads(2))
+			.saturating_add(T::DbWeight::get().reads((2_u64).saturating_mul(n.into())))
+			.saturating_add(T::DbWeight::get().writes(1))
+			.saturating_add(T::DbWeight::get().writes((4_u64).saturating_mul(n.into())))
 			.saturating_add(Weight::from_parts(0, 4488).saturating_mul(n.into()))
 	}
 	/// Storage: `Storage::Deals` (r:32 w:32)
@@ -92,17 +99,17 @@ impl<T: frame_system::Config> pallet_xmbl_storage::WeightInfo for WeightInfo<T> 
 	/// Storage: `System::Account` (r:33 w:33)
 	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
 	/// Storage: `Providers::Providers` (r:1 w:1)
-	/// Proof: `Providers::Providers` (`max_values`: None, `max_size`: Some(250), added: 2725, mode: `MaxEncodedLen`)
+	/// Proof: `Providers::Providers` (`max_values`: None, `max_size`: Some(266), added: 2741, mode: `MaxEncodedLen`)
 	/// The range of component `n` is `[1, 32]`.
 	fn submit_proofs(n: u32, ) -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `936 + n * (496 ±0)`
-		//  Estimated: `3715 + n * (4488 ±0)`
-		// Minimum execution time: 167_369_000 picoseconds.
-		Weight::from_parts(40_536_260, 0)
-			.saturating_add(Weight::from_parts(0, 3715))
-			// Standard Error: 2_199_523
-			.saturating_add(Weight::from_parts(180_710_746, 0).saturating_mul(n.into()))
+		//  Measured:  `952 + n * (496 ±0)`
+		//  Estimated: `3731 + n * (4488 ±0)`
+		// Minimum execution time: 173_496_000 picoseconds.
+		Weight::from_parts(29_938_353, 0)
+			.saturating_add(Weight::from_parts(0, 3731))
+			// Standard Error: 381_911
+			.saturating_add(Weight::from_parts(178_148_689, 0).saturating_mul(n.into()))
 			.saturating_add(T::DbWeight::get().reads(2))
 			.saturating_add(T::DbWeight::get().reads((3_u64).saturating_mul(n.into())))
 			.saturating_add(T::DbWeight::get().writes(2))
@@ -117,22 +124,28 @@ impl<T: frame_system::Config> pallet_xmbl_storage::WeightInfo for WeightInfo<T> 
 		// Proof Size summary in bytes:
 		//  Measured:  `758`
 		//  Estimated: `5478`
-		// Minimum execution time: 69_353_000 picoseconds.
-		Weight::from_parts(78_777_000, 0)
+		// Minimum execution time: 57_783_000 picoseconds.
+		Weight::from_parts(73_549_000, 0)
 			.saturating_add(Weight::from_parts(0, 5478))
 			.saturating_add(T::DbWeight::get().reads(2))
 			.saturating_add(T::DbWeight::get().writes(2))
 	}
 	/// Storage: `Storage::Deals` (r:1 w:1)
 	/// Proof: `Storage::Deals` (`max_values`: None, `max_size`: Some(2013), added: 4488, mode: `MaxEncodedLen`)
+	/// Storage: `Storage::UploadDeposits` (r:1 w:1)
+	/// Proof: `Storage::UploadDeposits` (`max_values`: None, `max_size`: Some(32), added: 2507, mode: `MaxEncodedLen`)
 	/// Storage: `Balances::Holds` (r:1 w:1)
 	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(103), added: 2578, mode: `MaxEncodedLen`)
+	/// Storage: `System::Account` (r:24 w:24)
+	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
 	/// Storage: `Providers::Providers` (r:24 w:24)
-	/// Proof: `Providers::Providers` (`max_values`: None, `max_size`: Some(250), added: 2725, mode: `MaxEncodedLen`)
+	/// Proof: `Providers::Providers` (`max_values`: None, `max_size`: Some(266), added: 2741, mode: `MaxEncodedLen`)
 	/// Storage: `Storage::Manifests` (r:0 w:1)
 	/// Proof: `Storage::Manifests` (`max_values`: None, `max_size`: Some(2665), added: 5140, mode: `MaxEncodedLen`)
 	/// Storage: `Storage::Due` (r:0 w:1)
 	/// Proof: `Storage::Due` (`max_values`: None, `max_size`: Some(28), added: 2503, mode: `MaxEncodedLen`)
+	/// Storage: `Storage::LeavingShards` (r:0 w:1)
+	/// Proof: `Storage::LeavingShards` (`max_values`: None, `max_size`: Some(24), added: 2499, mode: `MaxEncodedLen`)
 	/// Storage: `Storage::ProviderShards` (r:0 w:24)
 	/// Proof: `Storage::ProviderShards` (`max_values`: None, `max_size`: Some(65), added: 2540, mode: `MaxEncodedLen`)
 	/// Storage: `Storage::DealsByOwner` (r:0 w:1)
@@ -140,27 +153,36 @@ impl<T: frame_system::Config> pallet_xmbl_storage::WeightInfo for WeightInfo<T> 
 	/// The range of component `s` is `[2, 24]`.
 	fn cancel(s: u32, ) -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `916 + s * (226 ±0)`
-		//  Estimated: `5478 + s * (2725 ±0)`
-		// Minimum execution time: 86_779_000 picoseconds.
-		Weight::from_parts(88_403_066, 0)
+		//  Measured:  `975 + s * (329 ±0)`
+		//  Estimated: `5478 + s * (2741 ±0)`
+		// Minimum execution time: 166_977_000 picoseconds.
+		Weight::from_parts(94_949_814, 0)
 			.saturating_add(Weight::from_parts(0, 5478))
-			// Standard Error: 98_730
-			.saturating_add(Weight::from_parts(9_476_328, 0).saturating_mul(s.into()))
-			.saturating_add(T::DbWeight::get().reads(2))
-			.saturating_add(T::DbWeight::get().reads((1_u64).saturating_mul(s.into())))
-			.saturating_add(T::DbWeight::get().writes(5))
-			.saturating_add(T::DbWeight::get().writes((2_u64).saturating_mul(s.into())))
-			.saturating_add(Weight::from_parts(0, 2725).saturating_mul(s.into()))
+			// Standard Error: 88_933
+			.saturating_add(Weight::from_parts(51_876_047, 0).saturating_mul(s.into()))
+			.saturating_add(T::DbWeight::get().reads(3))
+			.saturating_add(T::DbWeight::get().reads((2_u64).saturating_mul(s.into())))
+			.saturating_add(T::DbWeight::get().writes(7))
+			.saturating_add(T::DbWeight::get().writes((3_u64).saturating_mul(s.into())))
+			.saturating_add(Weight::from_parts(0, 2741).saturating_mul(s.into()))
 	}
-	/// Not measured yet: hand-estimated (a `Deals` read and a `LeavingShards` read and write
-	/// per shard, with `renew`'s compute per shard); `scripts/bench-weights.sh` replaces it
-	/// with the `leave_shards` benchmark.
+	/// Storage: `Storage::Deals` (r:32 w:0)
+	/// Proof: `Storage::Deals` (`max_values`: None, `max_size`: Some(2013), added: 4488, mode: `MaxEncodedLen`)
+	/// Storage: `Storage::LeavingShards` (r:32 w:32)
+	/// Proof: `Storage::LeavingShards` (`max_values`: None, `max_size`: Some(24), added: 2499, mode: `MaxEncodedLen`)
+	/// The range of component `n` is `[1, 32]`.
 	fn leave_shards(n: u32, ) -> Weight {
-		Weight::from_parts(20_000_000, 0)
-			.saturating_add(Weight::from_parts(80_000_000, 5000).saturating_mul(n.into()))
+		// Proof Size summary in bytes:
+		//  Measured:  `188 + n * (340 ±0)`
+		//  Estimated: `990 + n * (4488 ±0)`
+		// Minimum execution time: 20_090_000 picoseconds.
+		Weight::from_parts(17_291_474, 0)
+			.saturating_add(Weight::from_parts(0, 990))
+			// Standard Error: 19_789
+			.saturating_add(Weight::from_parts(11_132_841, 0).saturating_mul(n.into()))
 			.saturating_add(T::DbWeight::get().reads((2_u64).saturating_mul(n.into())))
 			.saturating_add(T::DbWeight::get().writes((1_u64).saturating_mul(n.into())))
+			.saturating_add(Weight::from_parts(0, 4488).saturating_mul(n.into()))
 	}
 	/// Storage: `Storage::DueCursor` (r:1 w:1)
 	/// Proof: `Storage::DueCursor` (`max_values`: Some(1), `max_size`: Some(4), added: 499, mode: `MaxEncodedLen`)
@@ -170,8 +192,8 @@ impl<T: frame_system::Config> pallet_xmbl_storage::WeightInfo for WeightInfo<T> 
 		// Proof Size summary in bytes:
 		//  Measured:  `6`
 		//  Estimated: `11002`
-		// Minimum execution time: 14_371_000 picoseconds.
-		Weight::from_parts(15_513_000, 0)
+		// Minimum execution time: 11_376_000 picoseconds.
+		Weight::from_parts(12_754_000, 0)
 			.saturating_add(Weight::from_parts(0, 11002))
 			.saturating_add(T::DbWeight::get().reads(5))
 			.saturating_add(T::DbWeight::get().writes(1))
@@ -189,24 +211,24 @@ impl<T: frame_system::Config> pallet_xmbl_storage::WeightInfo for WeightInfo<T> 
 	/// Storage: `Providers::RoleIndex` (r:24 w:0)
 	/// Proof: `Providers::RoleIndex` (`max_values`: None, `max_size`: Some(53), added: 2528, mode: `MaxEncodedLen`)
 	/// Storage: `Providers::Providers` (r:24 w:24)
-	/// Proof: `Providers::Providers` (`max_values`: None, `max_size`: Some(250), added: 2725, mode: `MaxEncodedLen`)
+	/// Proof: `Providers::Providers` (`max_values`: None, `max_size`: Some(266), added: 2741, mode: `MaxEncodedLen`)
 	/// Storage: `Storage::ProviderShards` (r:0 w:24)
 	/// Proof: `Storage::ProviderShards` (`max_values`: None, `max_size`: Some(65), added: 2540, mode: `MaxEncodedLen`)
 	/// The range of component `s` is `[2, 24]`.
 	fn select_providers(s: u32, ) -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `925 + s * (227 ±0)`
-		//  Estimated: `5996 + s * (2725 ±0)`
-		// Minimum execution time: 72_718_000 picoseconds.
-		Weight::from_parts(54_883_715, 0)
+		//  Measured:  `978 + s * (243 ±0)`
+		//  Estimated: `5996 + s * (2741 ±0)`
+		// Minimum execution time: 63_519_000 picoseconds.
+		Weight::from_parts(49_372_345, 0)
 			.saturating_add(Weight::from_parts(0, 5996))
-			// Standard Error: 127_790
-			.saturating_add(Weight::from_parts(17_668_104, 0).saturating_mul(s.into()))
+			// Standard Error: 20_230
+			.saturating_add(Weight::from_parts(12_834_108, 0).saturating_mul(s.into()))
 			.saturating_add(T::DbWeight::get().reads(6))
 			.saturating_add(T::DbWeight::get().reads((2_u64).saturating_mul(s.into())))
 			.saturating_add(T::DbWeight::get().writes(4))
 			.saturating_add(T::DbWeight::get().writes((2_u64).saturating_mul(s.into())))
-			.saturating_add(Weight::from_parts(0, 2725).saturating_mul(s.into()))
+			.saturating_add(Weight::from_parts(0, 2741).saturating_mul(s.into()))
 	}
 	/// Storage: `Storage::DueCursor` (r:1 w:1)
 	/// Proof: `Storage::DueCursor` (`max_values`: Some(1), `max_size`: Some(4), added: 499, mode: `MaxEncodedLen`)
@@ -214,11 +236,13 @@ impl<T: frame_system::Config> pallet_xmbl_storage::WeightInfo for WeightInfo<T> 
 	/// Proof: `Storage::Due` (`max_values`: None, `max_size`: Some(28), added: 2503, mode: `MaxEncodedLen`)
 	/// Storage: `Storage::Deals` (r:1 w:1)
 	/// Proof: `Storage::Deals` (`max_values`: None, `max_size`: Some(2013), added: 4488, mode: `MaxEncodedLen`)
+	/// Storage: `Storage::LeavingShards` (r:1 w:1)
+	/// Proof: `Storage::LeavingShards` (`max_values`: None, `max_size`: Some(24), added: 2499, mode: `MaxEncodedLen`)
 	/// Storage: `Balances::Holds` (r:25 w:25)
 	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(103), added: 2578, mode: `MaxEncodedLen`)
 	/// Storage: `Providers::Providers` (r:48 w:48)
-	/// Proof: `Providers::Providers` (`max_values`: None, `max_size`: Some(250), added: 2725, mode: `MaxEncodedLen`)
-	/// Storage: `System::Account` (r:24 w:24)
+	/// Proof: `Providers::Providers` (`max_values`: None, `max_size`: Some(266), added: 2741, mode: `MaxEncodedLen`)
+	/// Storage: `System::Account` (r:25 w:25)
 	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
 	/// Storage: `Validators::RandomSeed` (r:1 w:0)
 	/// Proof: `Validators::RandomSeed` (`max_values`: Some(1), `max_size`: Some(32), added: 527, mode: `MaxEncodedLen`)
@@ -231,18 +255,18 @@ impl<T: frame_system::Config> pallet_xmbl_storage::WeightInfo for WeightInfo<T> 
 	/// The range of component `s` is `[2, 24]`.
 	fn end_period(s: u32, ) -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `1295 + s * (820 ±0)`
-		//  Estimated: `6046 + s * (5450 ±0)`
-		// Minimum execution time: 308_688_000 picoseconds.
-		Weight::from_parts(27_178_297, 0)
+		//  Measured:  `1437 + s * (854 ±0)`
+		//  Estimated: `6046 + s * (5482 ±23)`
+		// Minimum execution time: 314_217_000 picoseconds.
+		Weight::from_parts(59_245_253, 0)
 			.saturating_add(Weight::from_parts(0, 6046))
-			// Standard Error: 2_037_624
-			.saturating_add(Weight::from_parts(164_591_090, 0).saturating_mul(s.into()))
-			.saturating_add(T::DbWeight::get().reads(7))
+			// Standard Error: 221_032
+			.saturating_add(Weight::from_parts(144_352_507, 0).saturating_mul(s.into()))
+			.saturating_add(T::DbWeight::get().reads(9))
 			.saturating_add(T::DbWeight::get().reads((5_u64).saturating_mul(s.into())))
-			.saturating_add(T::DbWeight::get().writes(5))
+			.saturating_add(T::DbWeight::get().writes(7))
 			.saturating_add(T::DbWeight::get().writes((6_u64).saturating_mul(s.into())))
-			.saturating_add(Weight::from_parts(0, 5450).saturating_mul(s.into()))
+			.saturating_add(Weight::from_parts(0, 5482).saturating_mul(s.into()))
 	}
 	/// Storage: `Storage::DueCursor` (r:1 w:1)
 	/// Proof: `Storage::DueCursor` (`max_values`: Some(1), `max_size`: Some(4), added: 499, mode: `MaxEncodedLen`)
@@ -250,6 +274,8 @@ impl<T: frame_system::Config> pallet_xmbl_storage::WeightInfo for WeightInfo<T> 
 	/// Proof: `Storage::Due` (`max_values`: None, `max_size`: Some(28), added: 2503, mode: `MaxEncodedLen`)
 	/// Storage: `Storage::Deals` (r:1 w:1)
 	/// Proof: `Storage::Deals` (`max_values`: None, `max_size`: Some(2013), added: 4488, mode: `MaxEncodedLen`)
+	/// Storage: `Storage::LeavingShards` (r:1 w:0)
+	/// Proof: `Storage::LeavingShards` (`max_values`: None, `max_size`: Some(24), added: 2499, mode: `MaxEncodedLen`)
 	/// Storage: `Validators::RandomSeed` (r:1 w:0)
 	/// Proof: `Validators::RandomSeed` (`max_values`: Some(1), `max_size`: Some(32), added: 527, mode: `MaxEncodedLen`)
 	/// The range of component `d` is `[10, 100000]`.
@@ -257,12 +283,12 @@ impl<T: frame_system::Config> pallet_xmbl_storage::WeightInfo for WeightInfo<T> 
 		// Proof Size summary in bytes:
 		//  Measured:  `5141`
 		//  Estimated: `5996`
-		// Minimum execution time: 50_064_000 picoseconds.
-		Weight::from_parts(97_766_196, 0)
+		// Minimum execution time: 45_379_000 picoseconds.
+		Weight::from_parts(105_759_147, 0)
 			.saturating_add(Weight::from_parts(0, 5996))
-			// Standard Error: 157
-			.saturating_add(Weight::from_parts(628, 0).saturating_mul(d.into()))
-			.saturating_add(T::DbWeight::get().reads(5))
+			// Standard Error: 130
+			.saturating_add(Weight::from_parts(777, 0).saturating_mul(d.into()))
+			.saturating_add(T::DbWeight::get().reads(6))
 			.saturating_add(T::DbWeight::get().writes(4))
 	}
 	/// Storage: `Storage::DueCursor` (r:1 w:1)
@@ -271,6 +297,8 @@ impl<T: frame_system::Config> pallet_xmbl_storage::WeightInfo for WeightInfo<T> 
 	/// Proof: `Storage::Due` (`max_values`: None, `max_size`: Some(28), added: 2503, mode: `MaxEncodedLen`)
 	/// Storage: `Storage::Deals` (r:1000 w:1000)
 	/// Proof: `Storage::Deals` (`max_values`: None, `max_size`: Some(2013), added: 4488, mode: `MaxEncodedLen`)
+	/// Storage: `Storage::LeavingShards` (r:1000 w:0)
+	/// Proof: `Storage::LeavingShards` (`max_values`: None, `max_size`: Some(24), added: 2499, mode: `MaxEncodedLen`)
 	/// Storage: `Validators::RandomSeed` (r:1 w:0)
 	/// Proof: `Validators::RandomSeed` (`max_values`: Some(1), `max_size`: Some(32), added: 527, mode: `MaxEncodedLen`)
 	/// The range of component `n` is `[1, 1000]`.
@@ -278,13 +306,13 @@ impl<T: frame_system::Config> pallet_xmbl_storage::WeightInfo for WeightInfo<T> 
 		// Proof Size summary in bytes:
 		//  Measured:  `71688 + n * (540 ±0)`
 		//  Estimated: `3493 + n * (4488 ±0)`
-		// Minimum execution time: 127_420_000 picoseconds.
-		Weight::from_parts(677_739_277, 0)
+		// Minimum execution time: 160_047_000 picoseconds.
+		Weight::from_parts(1_142_165_998, 0)
 			.saturating_add(Weight::from_parts(0, 3493))
-			// Standard Error: 377_127
-			.saturating_add(Weight::from_parts(31_420_940, 0).saturating_mul(n.into()))
+			// Standard Error: 319_986
+			.saturating_add(Weight::from_parts(32_580_552, 0).saturating_mul(n.into()))
 			.saturating_add(T::DbWeight::get().reads(3))
-			.saturating_add(T::DbWeight::get().reads((2_u64).saturating_mul(n.into())))
+			.saturating_add(T::DbWeight::get().reads((3_u64).saturating_mul(n.into())))
 			.saturating_add(T::DbWeight::get().writes(1))
 			.saturating_add(T::DbWeight::get().writes((3_u64).saturating_mul(n.into())))
 			.saturating_add(Weight::from_parts(0, 4488).saturating_mul(n.into()))
@@ -302,19 +330,19 @@ impl<T: frame_system::Config> pallet_xmbl_storage::WeightInfo for WeightInfo<T> 
 	/// Storage: `Providers::RoleIndex` (r:24 w:0)
 	/// Proof: `Providers::RoleIndex` (`max_values`: None, `max_size`: Some(53), added: 2528, mode: `MaxEncodedLen`)
 	/// Storage: `Providers::Providers` (r:24 w:24)
-	/// Proof: `Providers::Providers` (`max_values`: None, `max_size`: Some(250), added: 2725, mode: `MaxEncodedLen`)
+	/// Proof: `Providers::Providers` (`max_values`: None, `max_size`: Some(266), added: 2741, mode: `MaxEncodedLen`)
 	/// Storage: `Storage::ProviderShards` (r:0 w:24)
 	/// Proof: `Storage::ProviderShards` (`max_values`: None, `max_size`: Some(65), added: 2540, mode: `MaxEncodedLen`)
 	/// The range of component `d` is `[10, 100000]`.
 	fn selection_among_deals(d: u32, ) -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `9238`
-		//  Estimated: `66390`
-		// Minimum execution time: 400_294_000 picoseconds.
-		Weight::from_parts(541_535_746, 0)
-			.saturating_add(Weight::from_parts(0, 66390))
-			// Standard Error: 358
-			.saturating_add(Weight::from_parts(2_122, 0).saturating_mul(d.into()))
+		//  Measured:  `9655`
+		//  Estimated: `66774`
+		// Minimum execution time: 342_401_000 picoseconds.
+		Weight::from_parts(529_633_571, 0)
+			.saturating_add(Weight::from_parts(0, 66774))
+			// Standard Error: 478
+			.saturating_add(Weight::from_parts(2_981, 0).saturating_mul(d.into()))
 			.saturating_add(T::DbWeight::get().reads(54))
 			.saturating_add(T::DbWeight::get().writes(52))
 	}

@@ -17,10 +17,10 @@ use xmbl_shard_store::{PutOutcome, ShardStore};
 /// Rebuilds the shard of `duty` into the provider's store.
 pub async fn rebuild(provider: &Provider, duty: &ShardDuty<BlockNumber>) -> Result<(), String> {
 	let _permit = provider.repairs.acquire().await.expect("the semaphore is never closed");
+	let at = provider.chain.best().map_err(|error| error.to_string())?.hash;
 	let (deal, manifest) = provider
 		.chain
-		.deal(duty.deal, None)
-		.await
+		.deal(at, duty.deal)
 		.map_err(|error| error.to_string())?
 		.ok_or_else(|| format!("deal {} is gone", duty.deal))?;
 	let wanted = usize::from(duty.shard);
@@ -38,7 +38,7 @@ pub async fn rebuild(provider: &Provider, duty: &ShardDuty<BlockNumber>) -> Resu
 			continue;
 		}
 		let Some(record) =
-			provider.chain.provider(holder).await.map_err(|error| error.to_string())?
+			provider.chain.provider(at, holder).map_err(|error| error.to_string())?
 		else {
 			continue;
 		};

@@ -15,14 +15,15 @@
 //! Nothing here is stored on disk beyond the shards: after a restart the duties say
 //! everything again.
 
+use super::ChainError;
 use super::{repair, Provider, LOG_TARGET};
+use futures::{FutureExt, StreamExt};
 use polkadot_sdk::frame_support::BoundedVec;
 use std::{
 	collections::{hash_map::Entry, HashMap, HashSet},
 	sync::Arc,
 	time::Duration,
 };
-use xmbl_client::{ClientError, Wait};
 use xmbl_primitives::{DealId, ShardDuty, ShardTask};
 use xmbl_runtime::{BlockNumber, Runtime, RuntimeCall, RuntimeEvent};
 use xmbl_shard_store::Root;
@@ -36,8 +37,6 @@ type StorageEvent = pallet_xmbl_storage::Event<Runtime>;
 const RESEND_AFTER: BlockNumber = 4;
 /// How long to follow one transaction into a block.
 const INCLUSION_TIMEOUT: Duration = Duration::from_secs(60);
-/// Pause before following the best chain again after the subscription broke.
-const RESUBSCRIBE_AFTER: Duration = Duration::from_secs(2);
 
 /// What a duty asks for, as the worker tracks it between blocks.
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
@@ -50,34 +49,24 @@ enum Action {
 /// Follows the best chain and acts on `provider`'s duties until the node stops.
 pub async fn run(provider: Arc<Provider>) {
 	let mut worker = Worker { provider, started: HashMap::new(), repairing: Arc::default() };
-	loop {
-		let mut heads = match worker.provider.chain.best_heads().await {
-			Ok(heads) => heads,
-			Err(error) => {
-				log::warn!(target: LOG_TARGET, "cannot follow new blocks: {error}");
-				tokio::time::sleep(RESUBSCRIBE_AFTER).await;
-				continue;
-			},
-		};
-		while let Some(head) = heads.next().await {
-			let head = match head {
-				Ok(head) => head,
-				Err(error) => {
-					log::warn!(target: LOG_TARGET, "bad block header: {error}");
-					break;
-				},
-			};
-			if let Err(error) = worker.round().await {
-				log::warn!(
-					target: LOG_TARGET,
-					"provider {}: duties at block {} not done: {error}",
-					worker.provider.name,
-					head.number
-				);
-			}
+	let mut heads = worker.provider.chain.best_blocks();
+	while let Some(mut head) = heads.next().await {
+		// Blocks imported while the last round ran (a sync, a slow disk) are one round: it
+		// reads the best block anyway.
+		while let Some(Some(newer)) = heads.next().now_or_never() {
+			head = newer;
 		}
-		tokio::time::sleep(RESUBSCRIBE_AFTER).await;
+		if let Err(error) = worker.round().await {
+			log::log!(
+				target: LOG_TARGET,
+				failure_level(&error),
+				"provider {}: duties at block {} not done: {error}",
+				worker.provider.name,
+				head.number
+			);
+		}
 	}
+	log::info!(target: LOG_TARGET, "provider {}: the node stopped importing blocks", worker.provider.name);
 }
 
 struct Worker {
@@ -91,15 +80,15 @@ struct Worker {
 
 impl Worker {
 	/// Acts on the duties at the best block.
-	async fn round(&mut self) -> Result<(), ClientError> {
+	async fn round(&mut self) -> Result<(), ChainError> {
 		let provider = self.provider.clone();
 		// Listed before the best block is read (not taken from the notification, which may
 		// be older): a shard whose upload ends later was accepted against a block at least as
 		// new as `best`, so it is never taken for unassigned.
 		let held = provider.store.list();
-		let best = provider.chain.best_header().await?;
-		provider.best_block.send_replace(Some(best.hash()));
-		let duties = provider.chain.provider_duties(&provider.account, Some(best.hash())).await?;
+		let best = provider.chain.best()?;
+		provider.best_block.send_replace(Some(best.hash));
+		let duties = provider.chain.provider_duties(best.hash, &provider.account)?;
 		let now = best.number;
 		self.started.retain(|_, at| now < *at + RESEND_AFTER);
 
@@ -169,7 +158,7 @@ impl Worker {
 							target: LOG_TARGET,
 							"provider {}: confirmation of shard {shard} of deal {deal} refused: {}",
 							provider.name,
-							provider.chain.metadata().dispatch_error(&error).name
+							super::error_name(&error)
 						),
 						_ => {},
 					}
@@ -195,6 +184,9 @@ impl Worker {
 			return Vec::new();
 		}
 		let provider = self.provider.clone();
+		let count = duties.len() as u64;
+		let name = provider.name.clone();
+		let metrics = provider.metrics.clone();
 		let built = tokio::task::spawn_blocking(move || {
 			let mut proofs = Vec::with_capacity(duties.len());
 			let mut failed = 0;
@@ -219,7 +211,15 @@ impl Worker {
 			proofs
 		})
 		.await;
-		built.unwrap_or_default()
+		built.unwrap_or_else(|error| {
+			// A panic in the store's proof code: every proof of the batch is lost this round
+			// (and sent again after `RESEND_AFTER` blocks), so say so and count them.
+			log::error!(target: LOG_TARGET, "provider {name}: the proof task failed: {error}");
+			if let Some(metrics) = &metrics {
+				metrics.proofs(&name, 0, count);
+			}
+			Vec::new()
+		})
 	}
 
 	async fn submit_proofs(&self, proofs: &[Proof]) {
@@ -241,7 +241,7 @@ impl Worker {
 								target: LOG_TARGET,
 								"provider {}: proof of shard {shard} of deal {deal} for period {period} refused: {}",
 								provider.name,
-								provider.chain.metadata().dispatch_error(&error).name
+								super::error_name(&error)
 							)
 						},
 						_ => {},
@@ -269,13 +269,9 @@ impl Worker {
 
 	/// Signs and sends `call`, follows it into a block of the best chain, and returns the
 	/// storage market's events it emitted there.
-	async fn submit(&self, call: RuntimeCall) -> Result<Vec<StorageEvent>, ClientError> {
+	async fn submit(&self, call: RuntimeCall) -> Result<Vec<StorageEvent>, ChainError> {
 		let provider = &self.provider;
-		let submitted = provider
-			.chain
-			.submit(&provider.pair, call, None, Wait::InBlock, INCLUSION_TIMEOUT, |_| {})
-			.await?;
-		let events = submitted.included.map(|included| included.events).unwrap_or_default();
+		let events = provider.chain.submit(&provider.pair, call, INCLUSION_TIMEOUT).await?;
 		Ok(events
 			.into_iter()
 			.filter_map(|event| match event {
@@ -327,18 +323,17 @@ impl Worker {
 		&self,
 		held: Vec<Root>,
 		best_duties: &[Duty],
-	) -> Result<(), ClientError> {
+	) -> Result<(), ChainError> {
 		let provider = &self.provider;
 		let assigned_at_best: HashSet<_> = best_duties.iter().map(|duty| duty.root).collect();
 		if held.iter().all(|root| assigned_at_best.contains(root)) {
 			return Ok(());
 		}
-		let finalized = provider.chain.finalized_head().await?;
+		let finalized = provider.chain.finalized()?;
 		let finalized_number = finalized.number;
 		let assigned_at_finalized: HashSet<_> = provider
 			.chain
-			.provider_duties(&provider.account, Some(finalized.hash()))
-			.await?
+			.provider_duties(finalized.hash, &provider.account)?
 			.into_iter()
 			.map(|duty| duty.root)
 			.collect();
@@ -386,10 +381,11 @@ fn deletable(held: Vec<Root>, at_best: &HashSet<Root>, at_finalized: &HashSet<Ro
 /// How loud a failed confirmation or proof is: an error when no transaction of the provider
 /// can succeed until an operator acts (the runtime encodes calls otherwise than the one the
 /// node was built with), a warning when the next block may do better.
-fn failure_level(error: &ClientError) -> log::Level {
-	match error {
-		ClientError::RuntimeMismatch { .. } => log::Level::Error,
-		_ => log::Level::Warn,
+fn failure_level(error: &ChainError) -> log::Level {
+	if error.needs_operator() {
+		log::Level::Error
+	} else {
+		log::Level::Warn
 	}
 }
 
@@ -424,6 +420,225 @@ fn prove(provider: &Provider, duty: &Duty) -> Result<Proof, String> {
 #[cfg(test)]
 mod tests {
 	use super::*;
+	use crate::{BlockRef, ProviderChain, ProviderRecord};
+	use futures::{future::BoxFuture, stream::BoxStream};
+	use polkadot_sdk::sp_core::{sr25519, Pair, H256};
+	use std::sync::Mutex;
+	use xmbl_runtime::{apis::DealView, AccountId};
+	use xmbl_shard_store::ShardStore;
+
+	/// A chain whose blocks, duties and transaction outcomes a test sets, recording every
+	/// call the worker submits.
+	#[derive(Default)]
+	struct ScriptedChain {
+		best: Mutex<Option<BlockRef>>,
+		finalized: Mutex<Option<BlockRef>>,
+		duties: Mutex<HashMap<H256, Vec<Duty>>>,
+		submitted: Mutex<Vec<RuntimeCall>>,
+		/// Events of the next transactions, in order; a transaction with none left gets none.
+		outcomes: Mutex<Vec<Result<Vec<RuntimeEvent>, ChainError>>>,
+	}
+
+	fn block(number: BlockNumber) -> BlockRef {
+		BlockRef { hash: H256::repeat_byte(number as u8), number }
+	}
+
+	impl ScriptedChain {
+		fn at(&self, best: BlockRef, finalized: BlockRef) {
+			*self.best.lock().unwrap() = Some(best);
+			*self.finalized.lock().unwrap() = Some(finalized);
+		}
+		fn assign(&self, at: BlockRef, duties: Vec<Duty>) {
+			self.duties.lock().unwrap().insert(at.hash, duties);
+		}
+		fn calls(&self) -> Vec<RuntimeCall> {
+			std::mem::take(&mut *self.submitted.lock().unwrap())
+		}
+	}
+
+	impl ProviderChain for ScriptedChain {
+		fn best(&self) -> Result<BlockRef, ChainError> {
+			Ok(self.best.lock().unwrap().expect("a best block"))
+		}
+		fn finalized(&self) -> Result<BlockRef, ChainError> {
+			Ok(self.finalized.lock().unwrap().expect("a finalized block"))
+		}
+		fn best_blocks(&self) -> BoxStream<'static, BlockRef> {
+			futures::stream::empty().boxed()
+		}
+		fn provider_duties(&self, at: H256, _: &AccountId) -> Result<Vec<Duty>, ChainError> {
+			Ok(self.duties.lock().unwrap().get(&at).cloned().unwrap_or_default())
+		}
+		fn deal(&self, _: H256, _: DealId) -> Result<Option<DealView>, ChainError> {
+			Ok(None)
+		}
+		fn provider(&self, _: H256, _: &AccountId) -> Result<Option<ProviderRecord>, ChainError> {
+			Ok(None)
+		}
+		fn submit<'a>(
+			&'a self,
+			_: &'a sr25519::Pair,
+			call: RuntimeCall,
+			_: Duration,
+		) -> BoxFuture<'a, Result<Vec<RuntimeEvent>, ChainError>> {
+			self.submitted.lock().unwrap().push(call);
+			let mut outcomes = self.outcomes.lock().unwrap();
+			let outcome = if outcomes.is_empty() { Ok(Vec::new()) } else { outcomes.remove(0) };
+			async move { outcome }.boxed()
+		}
+	}
+
+	/// A provider on `chain` with a store in `dir` holding `shards`.
+	fn provider_on(
+		chain: Arc<ScriptedChain>,
+		dir: &std::path::Path,
+		shards: &[&[u8]],
+	) -> Arc<Provider> {
+		let (store, _) = ShardStore::open(dir.join("store"), 1 << 30).unwrap();
+		for shard in shards {
+			let root = *blake3::hash(shard).as_bytes();
+			store.put(root, shard.len() as u64, *shard).unwrap();
+		}
+		let pair = sr25519::Pair::from_seed(&[7; 32]);
+		let account = AccountId::from(pair.public());
+		Arc::new(Provider {
+			name: "test".into(),
+			pair,
+			account,
+			store,
+			scratch_dir: dir.join("repair"),
+			chain,
+			http: reqwest::Client::new(),
+			private_endpoints: true,
+			repairs: Arc::new(tokio::sync::Semaphore::new(1)),
+			best_block: tokio::sync::watch::Sender::new(None),
+			metrics: None,
+		})
+	}
+
+	fn duty(deal: DealId, shard: &[u8], task: ShardTask<BlockNumber>) -> Duty {
+		ShardDuty {
+			deal,
+			shard: 0,
+			root: *blake3::hash(shard).as_bytes(),
+			size: shard.len() as u64,
+			task,
+		}
+	}
+
+	/// How it fails: a worker that reads duties at the finalized block (no confirmation at
+	/// best block 12), that sends a duty again within `RESEND_AFTER` blocks (two calls at
+	/// block 13), or whose proofs do not verify against the shard's root.
+	#[tokio::test]
+	async fn held_shards_are_confirmed_and_due_proofs_sent_once_per_resend_window() {
+		let dir = tempfile::tempdir().unwrap();
+		let (received, proven) = (vec![1u8; 40_000], vec![2u8; 70_000]);
+		let chain = Arc::new(ScriptedChain::default());
+		let provider = provider_on(chain.clone(), dir.path(), &[&received, &proven]);
+		let leaves = vec![0, 3];
+		let duties = vec![
+			duty(1, &received, ShardTask::Receive { repair: false, until: 30 }),
+			duty(2, &proven, ShardTask::Prove { period: 4, leaves: leaves.clone(), deadline: 40 }),
+		];
+		// Assigned at the best block only: GRANDPA has not finalized it.
+		chain.assign(block(12), duties.clone());
+		chain.at(block(12), block(2));
+		let mut worker = Worker {
+			provider: provider.clone(),
+			started: HashMap::new(),
+			repairing: Arc::default(),
+		};
+		worker.round().await.unwrap();
+		assert_eq!(*provider.best_block.borrow(), Some(block(12).hash));
+		let calls = chain.calls();
+		assert_eq!(calls.len(), 2, "{calls:?}");
+		let RuntimeCall::Storage(pallet_xmbl_storage::Call::confirm_shards { shards }) = &calls[0]
+		else {
+			panic!("{:?}", calls[0])
+		};
+		assert_eq!(shards.to_vec(), vec![(1, 0)]);
+		let RuntimeCall::Storage(pallet_xmbl_storage::Call::submit_proofs { proofs }) = &calls[1]
+		else {
+			panic!("{:?}", calls[1])
+		};
+		assert_eq!(proofs.len(), 1);
+		let proof = &proofs[0];
+		assert_eq!((proof.deal, proof.shard, proof.period), (2, 0, 4));
+		let leaf_bytes: Vec<&[u8]> = proof.leaves.iter().map(|leaf| &leaf[..]).collect();
+		xmbl_merkle::verify(
+			&duties[1].root,
+			proven.len() as u64,
+			&leaves,
+			&leaf_bytes,
+			&proof.proof,
+		)
+		.expect("the proof verifies against the shard's root");
+
+		// The next block: both are on their way, nothing is sent again.
+		chain.assign(block(13), duties.clone());
+		chain.at(block(13), block(2));
+		worker.round().await.unwrap();
+		assert!(chain.calls().is_empty());
+		// `RESEND_AFTER` blocks later they are still due: sent again.
+		chain.assign(block(16), duties);
+		chain.at(block(16), block(2));
+		worker.round().await.unwrap();
+		assert_eq!(chain.calls().len(), 2);
+	}
+
+	/// How it fails: a worker that deletes on the best block alone deletes the shard at
+	/// block 20, one that never deletes keeps it at block 21.
+	#[tokio::test]
+	async fn a_shard_is_deleted_only_once_the_finalized_block_no_longer_assigns_it() {
+		let dir = tempfile::tempdir().unwrap();
+		let shard = vec![3u8; 10_000];
+		let chain = Arc::new(ScriptedChain::default());
+		let provider = provider_on(chain.clone(), dir.path(), &[&shard]);
+		let kept = duty(5, &shard, ShardTask::Keep { until: 50 });
+		let root = kept.root;
+		// Cancelled at best block 20; finalized block 10 still assigns it.
+		chain.assign(block(10), vec![kept]);
+		chain.at(block(20), block(10));
+		let mut worker = Worker {
+			provider: provider.clone(),
+			started: HashMap::new(),
+			repairing: Arc::default(),
+		};
+		worker.round().await.unwrap();
+		assert!(provider.store.contains(&root), "deleted before the cancel was final");
+		// The cancel is final.
+		chain.at(block(21), block(20));
+		worker.round().await.unwrap();
+		assert!(!provider.store.contains(&root), "kept after the cancel was final");
+		assert!(chain.calls().is_empty());
+	}
+
+	/// How it fails: a refused batch that stops the worker (an error out of `round`), or a
+	/// proof lost from the next window.
+	#[tokio::test]
+	async fn a_failed_transaction_is_reported_and_sent_again_after_the_window() {
+		let dir = tempfile::tempdir().unwrap();
+		let shard = vec![4u8; 5_000];
+		let chain = Arc::new(ScriptedChain::default());
+		let provider = provider_on(chain.clone(), dir.path(), &[&shard]);
+		let due =
+			vec![duty(9, &shard, ShardTask::Prove { period: 1, leaves: vec![0], deadline: 30 })];
+		chain.outcomes.lock().unwrap().push(Err(ChainError::Transaction(
+			xmbl_client::ClientError::NotIncluded {
+				tx_hash: H256::zero(),
+				reason: "dropped".into(),
+			},
+		)));
+		chain.assign(block(20), due.clone());
+		chain.at(block(20), block(18));
+		let mut worker = Worker { provider, started: HashMap::new(), repairing: Arc::default() };
+		worker.round().await.unwrap();
+		assert_eq!(chain.calls().len(), 1);
+		chain.assign(block(24), due);
+		chain.at(block(24), block(18));
+		worker.round().await.unwrap();
+		assert_eq!(chain.calls().len(), 1, "sent again after RESEND_AFTER blocks");
+	}
 
 	fn roots(list: &[u8]) -> HashSet<Root> {
 		list.iter().map(|&byte| [byte; 32]).collect()

@@ -226,7 +226,7 @@ impl ShardServer {
 		&self,
 		root: &Root,
 	) -> Result<Vec<(ShardDuty<BlockNumber>, Arc<DealAccess>)>, Response> {
-		let unavailable = |error: xmbl_client::ClientError| {
+		let unavailable = |error: super::ChainError| {
 			refuse(
 				StatusCode::SERVICE_UNAVAILABLE,
 				format!("cannot read this provider's duties from the chain: {error}"),
@@ -236,11 +236,11 @@ impl ShardServer {
 		let best = *self.provider.best_block.borrow();
 		let at = match best {
 			Some(at) => at,
-			None => chain.best_header().await.map_err(unavailable)?.hash(),
+			None => chain.best().map_err(unavailable)?.hash,
 		};
 		let mut view = self.view.lock().await;
 		if view.as_ref().is_none_or(|view| view.at != at) {
-			let duties = chain.provider_duties(&self.provider.account, Some(at)).await;
+			let duties = chain.provider_duties(at, &self.provider.account);
 			*view = Some(BlockView {
 				at,
 				duties: Arc::new(duties.map_err(unavailable)?),
@@ -253,8 +253,7 @@ impl ShardServer {
 			let access = match view.deals.get(&duty.deal) {
 				Some(access) => access.clone(),
 				None => {
-					let Some((deal, manifest)) =
-						chain.deal(duty.deal, Some(at)).await.map_err(unavailable)?
+					let Some((deal, manifest)) = chain.deal(at, duty.deal).map_err(unavailable)?
 					else {
 						continue;
 					};

@@ -4,24 +4,29 @@
 //! them: confirm received shards, prove challenged leaves, rebuild shards it was asked to
 //! repair, and delete shards no deal assigns to it any more.
 //!
-//! The service reads the chain and submits its transactions through the node's own JSON-RPC
-//! server with the `xmbl-client` library, exactly as any client does: it signs with the
-//! same code, for the runtime the node runs at its best block (so a `system.setCode` that
-//! keeps the calls' encoding changes nothing, and one that does not is logged as an error
-//! at every attempt), follows the same nonce rules (`system_accountNextIndex` counts the
-//! pool), and runs on tasks of its own, so nothing it does can block block import or
-//! authoring.
+//! The service reaches the chain through [`ProviderChain`], which the node implements on its
+//! own client and transaction pool: block import notifications, runtime API calls, and
+//! transactions submitted to the pool, signed for the runtime the node runs at its best block
+//! (so a `system.setCode` that keeps the calls' encoding changes nothing, and one that does
+//! not is logged as an error at every block). It runs on tasks of its own, so nothing it does
+//! can block block import or authoring.
 //! `docs/storage.md` describes the HTTP interface and the duty rules.
 
+// Handlers answer with an axum `Response` as their error and `spawn` with sc-service's error,
+// as the node does: both are large, returned once per request or start, and boxing them
+// would only add noise.
+#![allow(clippy::result_large_err)]
+
+mod chain;
 mod endpoints;
 mod metrics;
 mod repair;
 mod server;
 mod worker;
 
+pub use chain::{BlockRef, ChainError, ProviderChain, ProviderRecord};
 pub use metrics::Metrics;
 
-use crate::cli::StorageProviderParams;
 use polkadot_sdk::{
 	sc_keystore::LocalKeystore,
 	sc_service::{config::KeystoreConfig, error::Error as ServiceError, SpawnTaskHandle},
@@ -35,9 +40,8 @@ use std::{
 	net::{Ipv4Addr, SocketAddr, TcpListener},
 	path::{Path, PathBuf},
 	sync::Arc,
-	time::Duration,
 };
-use xmbl_client::{Chain, ClientError};
+use xmbl_client::metadata::Metadata;
 use xmbl_runtime::{genesis_config_presets::DEV_PROVIDERS, AccountId};
 use xmbl_shard_store::ShardStore;
 
@@ -52,6 +56,47 @@ mod storage_provider_key {
 	app_crypto!(sr25519, super::STORAGE_PROVIDER_KEY_TYPE);
 }
 
+/// The storage provider service: which accounts this node keeps shards for, and where.
+#[derive(Debug, Clone, clap::Args)]
+pub struct StorageProviderParams {
+	/// Keep, serve and prove shards for the storage provider with this secret URI (//Dave, a
+	/// mnemonic or a 0x hex seed). Repeat it to serve several providers from one node, each on
+	/// its own port (`--storage-port` + 0, 1, ...) and in its own folder. The node also serves
+	/// every key of type `xmst` in its keystore (`xmbl-node key insert --key-type xmst
+	/// --scheme sr25519`): the production form. With `--dev` and none of these, the node
+	/// serves the dev chain's five genesis providers (//Alice to //Eve).
+	#[arg(long = "provider", value_name = "SURI")]
+	pub providers: Vec<String>,
+
+	/// Like `--provider`, with the secret URI read from the first line of a file that only the
+	/// node's user can read (the production form: the secret stays out of the process list).
+	#[arg(long = "provider-file", value_name = "PATH")]
+	pub provider_files: Vec<std::path::PathBuf>,
+
+	/// Serve no storage provider, not even the dev chain's genesis providers (a node that
+	/// only validates or follows the chain).
+	#[arg(long, conflicts_with_all = ["providers", "provider_files"])]
+	pub no_provider: bool,
+
+	/// TCP port of the first provider's shard server (HTTP); the n-th provider listens on
+	/// this port + n. It must be the port of the endpoint the provider registered.
+	#[arg(long, value_name = "PORT", default_value_t = 30400)]
+	pub storage_port: u16,
+
+	/// Serve shards on all interfaces rather than on 127.0.0.1 only.
+	#[arg(long)]
+	pub storage_external: bool,
+
+	/// Folder of the shard stores (one sub-folder per provider account); by default
+	/// `shards` in the node's base path.
+	#[arg(long, value_name = "PATH")]
+	pub storage_dir: Option<std::path::PathBuf>,
+
+	/// Bytes of shards (with their Merkle outboards) each provider keeps at most.
+	#[arg(long, value_name = "BYTES", default_value_t = 10 << 30)]
+	pub storage_limit: u64,
+}
+
 /// One provider account this node serves.
 pub struct Provider {
 	/// Its signing key.
@@ -62,8 +107,8 @@ pub struct Provider {
 	store: ShardStore,
 	/// Where downloads for repairs go before they are rebuilt into the store.
 	scratch_dir: PathBuf,
-	/// The node's RPC connection, shared by every provider of the node.
-	chain: Arc<Chain>,
+	/// The chain, shared by every provider of the node.
+	chain: Arc<dyn ProviderChain>,
 	/// HTTP client for fetching shards from other providers.
 	http: reqwest::Client,
 	/// Whether repairs may fetch from loopback and private addresses (development and local
@@ -196,26 +241,18 @@ pub fn prepare(
 /// Log target of the service.
 const LOG_TARGET: &str = "storage-provider";
 
-/// How long to keep trying to reach the node's own RPC server at start.
-const CONNECT_RETRY: Duration = Duration::from_secs(1);
-/// How often to say again that the node runs a runtime the service cannot sign for.
-const INCOMPATIBLE_RUNTIME_RETRY: Duration = Duration::from_secs(30);
 /// Repairs one provider runs at once: each downloads `k` shards into its scratch space.
 const MAX_CONCURRENT_REPAIRS: usize = 2;
 
-/// Starts the shard servers and duty workers of `setups` once the node's RPC server at
-/// `rpc_url` answers. `private_endpoints`: repairs may fetch from loopback and private
-/// addresses (a development or local chain).
+/// Starts the shard servers and duty workers of `setups` on `chain`. `private_endpoints`:
+/// repairs may fetch from loopback and private addresses (a development or local chain).
 pub fn spawn(
 	spawner: &SpawnTaskHandle,
 	setups: Vec<ProviderSetup>,
-	rpc_url: String,
+	chain: Arc<dyn ProviderChain>,
 	metrics: Option<Metrics>,
 	private_endpoints: bool,
 ) -> Result<(), ServiceError> {
-	if setups.is_empty() {
-		return Ok(());
-	}
 	let mut http = xmbl_client::shards::http_client_builder();
 	if !private_endpoints {
 		http = http.dns_resolver(Arc::new(endpoints::PublicResolver));
@@ -223,60 +260,44 @@ pub fn spawn(
 	let http = http
 		.build()
 		.map_err(|error| ServiceError::Other(format!("cannot build the HTTP client: {error}")))?;
-	let task_spawner = spawner.clone();
-	spawner.spawn("storage-provider", Some("storage"), async move {
-		let chain = loop {
-			match Chain::connect(&rpc_url).await {
-				Ok(chain) => break Arc::new(chain),
-				Err(error @ ClientError::RuntimeMismatch { .. }) => {
-					log::error!(target: LOG_TARGET, "{}", incompatible_runtime(&error));
-					tokio::time::sleep(INCOMPATIBLE_RUNTIME_RETRY).await;
-				},
-				Err(error) => {
-					log::debug!(target: LOG_TARGET, "waiting for the node's RPC at {rpc_url}: {error}");
-					tokio::time::sleep(CONNECT_RETRY).await;
-				},
-			}
-		};
-		for setup in setups {
-			let account = AccountId::from(setup.pair.public());
-			let provider = Arc::new(Provider {
-				name: account.to_ss58check(),
-				pair: setup.pair,
-				account,
-				store: setup.store,
-				scratch_dir: setup.scratch_dir,
-				chain: chain.clone(),
-				http: http.clone(),
-				private_endpoints,
-				repairs: Arc::new(tokio::sync::Semaphore::new(MAX_CONCURRENT_REPAIRS)),
-				best_block: tokio::sync::watch::Sender::new(None),
-				metrics: metrics.clone(),
-			});
-			provider.update_store_metrics();
-			match tokio::net::TcpListener::from_std(setup.listener) {
-				Ok(listener) => task_spawner.spawn(
-					"shard-server",
-					Some("storage"),
-					server::serve(provider.clone(), listener),
+	for setup in setups {
+		let account = AccountId::from(setup.pair.public());
+		let provider = Arc::new(Provider {
+			name: account.to_ss58check(),
+			pair: setup.pair,
+			account,
+			store: setup.store,
+			scratch_dir: setup.scratch_dir,
+			chain: chain.clone(),
+			http: http.clone(),
+			private_endpoints,
+			repairs: Arc::new(tokio::sync::Semaphore::new(MAX_CONCURRENT_REPAIRS)),
+			best_block: tokio::sync::watch::Sender::new(None),
+			metrics: metrics.clone(),
+		});
+		provider.update_store_metrics();
+		let (server_provider, listener) = (provider.clone(), setup.listener);
+		spawner.spawn("shard-server", Some("storage"), async move {
+			// Registered with the reactor of the task's runtime.
+			match tokio::net::TcpListener::from_std(listener) {
+				Ok(listener) => server::serve(server_provider, listener).await,
+				Err(error) => log::error!(
+					target: LOG_TARGET,
+					"shard server of {}: {error}",
+					server_provider.name
 				),
-				Err(error) => {
-					log::error!(target: LOG_TARGET, "shard server of {}: {error}", provider.name)
-				},
 			}
-			task_spawner.spawn("storage-duties", Some("storage"), worker::run(provider));
-		}
-	});
+		});
+		spawner.spawn("storage-duties", Some("storage"), worker::run(provider));
+	}
 	Ok(())
 }
 
-/// What an operator reads when the chain's runtime encodes calls otherwise than the one
-/// this node was built with: no confirmation or proof can be signed until the node is.
-fn incompatible_runtime(error: &ClientError) -> String {
-	format!(
-		"{error}. The storage provider service signs nothing until this node runs an \
-		 xmbl-node release built for the chain's runtime: its shards go unproven and are slashed"
-	)
+/// A dispatch error's name (`Storage.ShardNotAssigned`) through the metadata of the runtime
+/// this node was built with.
+fn error_name(error: &polkadot_sdk::sp_runtime::DispatchError) -> String {
+	static METADATA: std::sync::OnceLock<Metadata> = std::sync::OnceLock::new();
+	METADATA.get_or_init(Metadata::of_runtime).dispatch_error(error).name
 }
 
 impl Provider {
