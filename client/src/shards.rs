@@ -29,7 +29,10 @@ use std::{
 };
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
-use crate::shard_requests::{RequestSigner, ShardMethod};
+use crate::{
+	retry::RetryPolicy,
+	shard_requests::{RequestSigner, ShardMethod},
+};
 
 /// How long to wait for a provider to accept the TCP connection.
 pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
@@ -181,6 +184,29 @@ pub async fn upload_shard(
 		StatusCode::OK | StatusCode::CREATED => Ok(()),
 		_ => Err(status_error(&url, response).await),
 	}
+}
+
+/// [`upload_shard`], tried again as [`RetryPolicy::TRANSFERS`] says while it fails in a way
+/// that may pass. `counter(attempt)` (attempts count from 1) gives each try's `on_bytes`, so a
+/// caller can make room for the bytes a retry sends again.
+pub async fn upload_shard_retried<C>(
+	http: &reqwest::Client,
+	endpoint: &str,
+	root: &[u8; 32],
+	path: &Path,
+	len: u64,
+	signer: RequestSigner<'_>,
+	mut counter: impl FnMut(u32) -> C,
+) -> Result<(), ShardTransferError>
+where
+	C: Fn(u64) + Send + Sync + 'static,
+{
+	let what = format!("upload of shard 0x{} to {endpoint}", hex::encode(root));
+	RetryPolicy::TRANSFERS
+		.run(what, |attempt| {
+			upload_shard(http, endpoint, root, path, len, signer, counter(attempt))
+		})
+		.await
 }
 
 /// Streams shard `root` (`len` bytes) from the provider at `endpoint` into `dest` (created

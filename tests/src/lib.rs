@@ -14,7 +14,7 @@ use jsonrpsee::{
 };
 use serde_json::{json, value::RawValue, Value};
 use std::{
-	io::{BufRead, BufReader},
+	io::{BufRead, BufReader, Write},
 	path::{Path, PathBuf},
 	process::{Child, Command, Output, Stdio},
 	sync::{Arc, LazyLock, Mutex},
@@ -51,6 +51,21 @@ pub fn node_binary() -> PathBuf {
 	std::env::var_os("XMBL_NODE")
 		.map(PathBuf::from)
 		.unwrap_or_else(|| built_binary("xmbl-node"))
+}
+
+/// With `$XMBL_E2E_LOG_DIR` set, every node's whole log is appended to `<dir>/<name>.log`
+/// (failure messages show only the last lines).
+fn log_file(name: &str) -> Option<std::fs::File> {
+	let dir = PathBuf::from(std::env::var_os("XMBL_E2E_LOG_DIR")?);
+	std::fs::create_dir_all(&dir)
+		.and_then(|()| {
+			std::fs::OpenOptions::new()
+				.create(true)
+				.append(true)
+				.open(dir.join(format!("{name}.log")))
+		})
+		.inspect_err(|e| eprintln!("XMBL_E2E_LOG_DIR {}: {e}", dir.display()))
+		.ok()
 }
 
 /// The `xmbl` client binary built next to this test executable.
@@ -273,8 +288,12 @@ impl Node {
 		let stderr = child.stderr.take().expect("piped stderr");
 		let log = self.log.clone();
 		let first_line = log.lock().unwrap().len();
+		let mut log_file = log_file(&self.name);
 		thread::spawn(move || {
 			for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+				if let Some(file) = &mut log_file {
+					let _ = writeln!(file, "{line}");
+				}
 				log.lock().unwrap().push(line);
 			}
 		});

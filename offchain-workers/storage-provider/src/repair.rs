@@ -7,9 +7,11 @@
 //! against the store's limit before fetching.
 
 use super::{endpoints, Provider};
-use futures::StreamExt;
 use std::{fs::File, path::PathBuf};
-use xmbl_client::shard_requests::RequestSigner;
+use xmbl_client::{
+	fetch::{fetch_shards, FetchOptions, Source},
+	retry::RetryPolicy,
+};
 use xmbl_primitives::ShardDuty;
 use xmbl_runtime::BlockNumber;
 use xmbl_shard_store::{PutOutcome, ShardStore};
@@ -59,7 +61,8 @@ pub async fn rebuild(provider: &Provider, duty: &ShardDuty<BlockNumber>) -> Resu
 		));
 	}
 
-	// Fetch `k` of them, at most `k` at a time; a source that fails is replaced by the next.
+	// Fetch `k` of them, at most `k` at a time, each retried as client transfers are; a
+	// source that fails is replaced by the next.
 	let scratch = |index: usize| -> PathBuf {
 		provider.scratch_dir.join(format!("{}-{}-from-{index}", duty.deal, duty.shard))
 	};
@@ -69,45 +72,22 @@ pub async fn rebuild(provider: &Provider, duty: &ShardDuty<BlockNumber>) -> Resu
 		.store
 		.reserve(size.saturating_mul(needed as u64))
 		.map_err(|error| format!("no room for the repair's downloads: {error}"))?;
-	let mut downloads = futures::stream::iter(sources)
-		.map(|(index, root, holder, endpoint)| {
-			let path = scratch(index);
-			async move {
-				let signer = RequestSigner { key: &provider.pair, provider: &holder };
-				let result = xmbl_client::shards::download_shard(
-					&provider.http,
-					&endpoint,
-					&root,
-					size,
-					&path,
-					Some(signer),
-					|_| {},
-				)
-				.await;
-				(index, path, endpoint, result)
-			}
-		})
-		.buffer_unordered(needed);
-	let mut fetched = Vec::with_capacity(needed);
-	let mut failures = Vec::new();
-	while let Some((index, path, endpoint, result)) = downloads.next().await {
-		match result {
-			Ok(()) => fetched.push((index, path)),
-			Err(error) => failures.push(format!("shard {index} from {endpoint}: {error}")),
-		}
-		if fetched.len() == needed {
-			break;
-		}
-	}
-	drop(downloads);
-	if fetched.len() < needed {
-		remove_all(&fetched);
-		return Err(format!(
-			"fetched {} of {needed} shards: {}",
-			fetched.len(),
-			failures.join("; ")
-		));
-	}
+	let sources = sources
+		.into_iter()
+		.map(|(index, root, holder, endpoint)| Source { index, root, provider: holder, endpoint })
+		.collect();
+	let options = FetchOptions {
+		needed,
+		shard_size: size,
+		concurrency: needed,
+		signer: Some(&provider.pair),
+		retry: RetryPolicy::TRANSFERS,
+	};
+	// On failure it names every source that failed and leaves no download behind.
+	let fetched = fetch_shards(&provider.http, sources, &options, scratch, ())
+		.await
+		.map_err(|error| error.to_string())?
+		.shards;
 
 	let store = provider.store.clone();
 	let root = duty.root;

@@ -79,6 +79,12 @@ fn shards_survive_restarts_and_lost_providers_and_leave_with_the_deal() {
 		})
 		.collect();
 
+	// Balances before the deal exists: a provider proves period 0 as soon as the deal is
+	// active, which may be before `put` returns.
+	let before: Vec<u128> = nodes
+		.iter()
+		.map(|(_, suri, _)| planck(&xmbl(&validator, suri, &["balance"]).unwrap()["free"]))
+		.collect();
 	let dir = tempfile::tempdir().unwrap();
 	let file = dir.path().join("data.bin");
 	let original = random_bytes(64 << 20, 0xfeed);
@@ -110,10 +116,6 @@ fn shards_survive_restarts_and_lost_providers_and_leave_with_the_deal() {
 	};
 
 	// Two periods proven by everyone, and paid.
-	let before: Vec<u128> = nodes
-		.iter()
-		.map(|(_, suri, _)| planck(&xmbl(&validator, suri, &["balance"]).unwrap()["free"]))
-		.collect();
 	validator.wait_until(
 		"periods 0 and 1 proven by every provider",
 		Duration::from_secs(300),
