@@ -4,11 +4,15 @@
 //! storage and compute markets depend on these traits through their `Config`, and the
 //! runtime wires the two together. The storage market's runtime API
 //! ([`StorageMarketApi`]) and the duties it reports live here too, for the node and the
-//! client. Nothing here needs a `T: Config`.
+//! client. The compute market's outcome vocabulary, shared with the off-chain job runner, is
+//! in [`compute`]. Nothing here needs a `T: Config`.
 
 #![cfg_attr(not(feature = "std"), no_std)]
 
 extern crate alloc;
+
+pub mod compute;
+pub use compute::*;
 
 use alloc::vec::Vec;
 use codec::{Decode, DecodeWithMemTracking, Encode, MaxEncodedLen};

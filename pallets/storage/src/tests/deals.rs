@@ -407,3 +407,28 @@ fn cancel_errors() {
 		assert_noop!(cancel(OWNER, id), Error::<Test>::UnknownDeal);
 	});
 }
+
+/// The compute market's view of a deal (`StoredFiles`): fails if the owner, root or size is
+/// not the deal's, if a deal not yet active reads as readable, or if a gone deal is found.
+#[test]
+fn stored_files_report_owner_root_size_and_whether_the_deal_is_active() {
+	use xmbl_primitives::{StoredFile, StoredFiles};
+	ExtBuilder::default().build_and_execute(|| {
+		let file = test_file(1);
+		let id = create(OWNER, &file, PERIODS, PRICE);
+		let expected = |readable| StoredFile {
+			owner: OWNER,
+			root: file.manifest.file_root,
+			size: FILE_LEN as u64,
+			readable,
+		};
+		assert_eq!(<Storage as StoredFiles<AccountId>>::file(id), Some(expected(false)));
+		run_selection(id);
+		assert_eq!(<Storage as StoredFiles<AccountId>>::file(id), Some(expected(false)));
+		confirm_pending(id);
+		assert_eq!(<Storage as StoredFiles<AccountId>>::file(id), Some(expected(true)));
+		assert_eq!(<Storage as StoredFiles<AccountId>>::file(id + 1), None);
+		assert_ok!(cancel(OWNER, id));
+		assert_eq!(<Storage as StoredFiles<AccountId>>::file(id), None);
+	});
+}

@@ -72,6 +72,7 @@ fn check(issuance: Balance, step: usize, op: &str) {
 	if let Err(error) = Storage::do_try_state() {
 		panic!("storage invariant broken at step {step} ({op}): {error:?}");
 	}
+	assert_escrow_is_what_deals_owe();
 	if let Err(error) = Providers::do_try_state() {
 		panic!("provider invariant broken at step {step} ({op}): {error:?}");
 	}
