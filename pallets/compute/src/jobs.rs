@@ -52,6 +52,7 @@ impl<T: Config> Pallet<T> {
 			client: client.clone(),
 			replicas,
 			reward,
+			fuel: spec.fuel,
 			escrow: reward,
 			deadline,
 			round: 0,
@@ -125,7 +126,7 @@ impl<T: Config> Pallet<T> {
 				return Err(Error::<T>::NotCommitted.into())
 			},
 		};
-		Self::ensure_well_formed(&result, id)?;
+		Self::ensure_well_formed(&result, job.fuel)?;
 		ensure!(commitment(&result, &salt, &worker) == committed, Error::<T>::RevealMismatch);
 
 		let result_hash = blake2_256(&result.encode());
@@ -144,8 +145,7 @@ impl<T: Config> Pallet<T> {
 	}
 
 	/// Output exactly for `Success`, of the right size; fuel within the job's.
-	fn ensure_well_formed(result: &JobResultOf<T>, id: JobId) -> DispatchResult {
-		let fuel = JobSpecs::<T>::get(id).map(|spec| spec.fuel).unwrap_or_default();
+	fn ensure_well_formed(result: &JobResultOf<T>, fuel: u64) -> DispatchResult {
 		ensure!(result.fuel_used <= fuel, Error::<T>::MalformedResult);
 		match (&result.kind, &result.output) {
 			(JobOutcomeKind::Success, JobOutput::Inline(_)) => Ok(()),

@@ -28,7 +28,7 @@ impl<T: Config> Pallet<T> {
 	///   has one; reveals exist only for jobs revealing and count their revealers;
 	/// - `WorkerJobs` indexes exactly the seated workers of open jobs;
 	/// - every job is scheduled once, at its `due` block, not before the cursor; its spec
-	///   and client index exist; ids are below `NextJobId`.
+	///   (with the job's fuel) and client index exist; ids are below `NextJobId`.
 	pub fn do_try_state() -> Result<(), TryRuntimeError> {
 		let mut seats = 0usize;
 		for (id, job) in Jobs::<T>::iter() {
@@ -39,6 +39,10 @@ impl<T: Config> Pallet<T> {
 			ensure!(job.due >= DueCursor::<T>::get(), "job scheduled before the cursor");
 			let expected = if job.status.is_open() { job.reward } else { Zero::zero() };
 			ensure!(job.escrow == expected, "job escrow differs from what it owes");
+			ensure!(
+				JobSpecs::<T>::get(id).map(|spec| spec.fuel) == Some(job.fuel),
+				"job fuel differs from its spec's"
+			);
 
 			let mut distinct = BTreeSet::new();
 			ensure!(

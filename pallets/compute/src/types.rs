@@ -148,6 +148,9 @@ pub struct Job<T: Config> {
 	pub replicas: u8,
 	/// The whole reward; each agreeing worker is paid `reward / replicas`.
 	pub reward: BalanceOf<T>,
+	/// The job's fuel limit (also in its spec; here so a reveal checks it without reading
+	/// the spec's inline program and input).
+	pub fuel: u64,
 	/// What is still held in the client's escrow for this job: the reward while the job is
 	/// open, nothing once it is completed or failed.
 	pub escrow: BalanceOf<T>,

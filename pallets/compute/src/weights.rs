@@ -119,10 +119,9 @@ mod estimate {
 	}
 
 	pub fn reveal_result(db: RuntimeDbWeight) -> Weight {
-		// The result is hashed twice (commitment and result hash); the spec is read for its
-		// fuel limit.
-		Weight::from_parts(60_000_000, JOB_PROOF + SPEC_PROOF + RESULT_PROOF)
-			.saturating_add(db.reads(4))
+		// The result is hashed twice (commitment and result hash).
+		Weight::from_parts(60_000_000, JOB_PROOF + RESULT_PROOF)
+			.saturating_add(db.reads(3))
 			.saturating_add(db.writes(4))
 	}
 

@@ -424,3 +424,27 @@ fn the_schedule_runs_at_most_its_budget_per_block() {
 		.saturating_sub(Weight::from_parts(1, 0));
 	run(ExtBuilder::default(), Some(limit));
 }
+
+/// The mock's configuration passes the pallet's own checks (windows, bounds, a schedule
+/// that holds a worst-case step). Fails if `integrity_test` rejects a sound configuration.
+#[test]
+fn the_mock_configuration_passes_the_integrity_test() {
+	ExtBuilder::default().build_and_execute(|| {
+		MaxScheduleWeight::set(
+			<() as WeightInfo>::on_initialize_base()
+				.saturating_add(Compute::worst_step_weight(u32::from(MAX_REPLICAS))),
+		);
+		<Compute as Hooks<u64>>::integrity_test();
+	});
+}
+
+/// A schedule weight below one worst-case step is rejected. Fails if `integrity_test`
+/// accepts it.
+#[test]
+#[should_panic(expected = "MaxScheduleWeight must hold")]
+fn a_schedule_weight_below_a_worst_step_fails_the_integrity_test() {
+	ExtBuilder::default().build().execute_with(|| {
+		MaxScheduleWeight::set(Compute::worst_step_weight(u32::from(MAX_REPLICAS)));
+		<Compute as Hooks<u64>>::integrity_test();
+	});
+}

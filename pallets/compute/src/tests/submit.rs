@@ -18,6 +18,7 @@ fn submit_job_holds_the_reward_and_schedules_the_selection() {
 			(CLIENT, 3, REWARD, REWARD, 0)
 		);
 		assert_eq!((record.status, record.due), (JobStatus::Selecting, 1 + SELECTION_DELAY));
+		assert_eq!(record.fuel, FUEL);
 		assert_eq!(record.deadline, 1 + DEADLINE);
 		assert!(record.workers.is_empty());
 		assert_eq!(JobSpecs::<Test>::get(id), Some(spec()));
