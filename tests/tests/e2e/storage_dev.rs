@@ -109,7 +109,7 @@ fn put_prove_get_and_cancel_on_one_dev_node() {
 		let call = RuntimeCall::Sudo(pallet_sudo::Call::sudo { call: Box::new(set_code) });
 		let alice = xmbl_client::signer("//Alice").unwrap();
 		chain
-			.submit(&alice, call, None, Wait::InBlock, Duration::from_secs(120), |_| {})
+			.submit(&alice, call, None, Wait::InBlock, Duration::from_secs(300), |_| {})
 			.await
 			.unwrap_or_else(|error| panic!("sudo(set_code): {error}"))
 			.included
