@@ -24,6 +24,7 @@ cargo test --locked --workspace
 cargo build --locked -p xmbl-merkle -p xmbl-file-format --no-default-features --target wasm32v1-none
 # The pallets' benchmarks, run once each as tests (compiles only the pallets with the feature).
 cargo test --locked -p pallet-xmbl-providers -p pallet-xmbl-storage -p pallet-xmbl-validators \
+	-p pallet-xmbl-compute \
 	--features runtime-benchmarks
 e2e_status=0
 wait "$e2e_pid" || e2e_status=$?

@@ -32,7 +32,7 @@ use polkadot_sdk::{
 use serde_json::Value;
 use std::{sync::OnceLock, time::Duration};
 use xmbl_file_format::Manifest;
-use xmbl_primitives::{DealId, ShardDuty};
+use xmbl_primitives::{DealId, JobId, ShardDuty};
 use xmbl_runtime::{
 	AccountId, Balance, BlockNumber, Header, Nonce, Runtime, RuntimeCall, RuntimeEvent,
 	SignedPayload, UncheckedExtrinsic,
@@ -379,6 +379,36 @@ impl Chain {
 		at: Option<H256>,
 	) -> Result<Vec<DealId>, ClientError> {
 		self.runtime_call("StorageMarketApi_deals_of", &owner.encode(), at, "deals")
+			.await
+	}
+
+	/// Compute job `job` in block `at`, or `None` if it is not open nor retained (never
+	/// submitted, or pruned `OutputRetention` blocks after it ended).
+	pub async fn job(
+		&self,
+		job: JobId,
+		at: Option<H256>,
+	) -> Result<Option<xmbl_runtime::apis::JobView>, ClientError> {
+		self.runtime_call("ComputeMarketApi_job", &job.encode(), at, "job").await
+	}
+
+	/// The final result of compute job `job` in block `at`, while it is retained.
+	pub async fn job_result(
+		&self,
+		job: JobId,
+		at: Option<H256>,
+	) -> Result<Option<xmbl_runtime::apis::JobResultView>, ClientError> {
+		self.runtime_call("ComputeMarketApi_job_result", &job.encode(), at, "job result")
+			.await
+	}
+
+	/// The open or retained compute jobs `client` submitted, in id order, in block `at`.
+	pub async fn jobs_of(
+		&self,
+		client: &AccountId,
+		at: Option<H256>,
+	) -> Result<Vec<JobId>, ClientError> {
+		self.runtime_call("ComputeMarketApi_jobs_of", &client.encode(), at, "jobs")
 			.await
 	}
 
@@ -745,7 +775,8 @@ mod tests {
 
 	/// A node that answers what [`a_chain_is_shared_by_tasks`] reads: the runtime version
 	/// this client was built for, genesis, best header number `BEST`, no storage, no duties,
-	/// no deal 0, `deals_of` = [`DEALS`], and one new head.
+	/// no deal 0, `deals_of` = [`DEALS`], no job, [`final_result`] for every job, `jobs_of` =
+	/// [`JOBS`], and one new head.
 	async fn stub_node() -> (String, jsonrpsee::server::ServerHandle) {
 		use jsonrpsee::{
 			server::{RpcModule, Server, SubscriptionMessage},
@@ -780,6 +811,9 @@ mod tests {
 					},
 					"StorageMarketApi_deal" => None::<xmbl_runtime::apis::DealView>.encode(),
 					"StorageMarketApi_deals_of" => DEALS.to_vec().encode(),
+					"ComputeMarketApi_job" => None::<pallet_xmbl_compute::Job<Runtime>>.encode(),
+					"ComputeMarketApi_job_result" => Some(final_result()).encode(),
+					"ComputeMarketApi_jobs_of" => JOBS.to_vec().encode(),
 					other => {
 						return Err(ErrorObjectOwned::owned(-32601, other.to_owned(), None::<()>))
 					},
@@ -808,6 +842,21 @@ mod tests {
 
 	const BEST: BlockNumber = 7;
 	const DEALS: [DealId; 2] = [3, 5];
+	const JOBS: [JobId; 3] = [0, 4, 9];
+
+	/// The final result the stub node serves for every job.
+	fn final_result() -> pallet_xmbl_compute::FinalResult<Runtime> {
+		pallet_xmbl_compute::FinalResult {
+			result: xmbl_primitives::JobResult {
+				kind: xmbl_primitives::JobOutcomeKind::Success,
+				fuel_used: 6_687,
+				output: xmbl_primitives::JobOutput::Inline(
+					b"4 12 64\n".to_vec().try_into().expect("within MaxInlineOutput"),
+				),
+			},
+			at: 12,
+		}
+	}
 
 	/// The reads a provider service runs on tasks of its own, each on a spawned task of a
 	/// multi-threaded runtime sharing one `Arc<Chain>`. Fails to compile if `Chain` or one of
@@ -827,6 +876,12 @@ mod tests {
 		let c = chain.clone();
 		let deal = tokio::spawn(async move { c.deal(0, None).await });
 		let c = chain.clone();
+		let job = tokio::spawn(async move { c.job(4, None).await });
+		let c = chain.clone();
+		let result = tokio::spawn(async move { c.job_result(4, None).await });
+		let (c, w) = (chain.clone(), AccountId::from([9u8; 32]));
+		let jobs = tokio::spawn(async move { c.jobs_of(&w, None).await });
+		let c = chain.clone();
 		let best = tokio::spawn(async move { c.best_header().await });
 		let c = chain.clone();
 		let head = tokio::spawn(async move {
@@ -839,6 +894,9 @@ mod tests {
 		assert!(deal.await.unwrap().unwrap().is_none(), "no deal 0");
 		assert_eq!(deals.await.unwrap().unwrap(), DEALS);
 		assert_eq!(endpoint.await.unwrap().unwrap(), None);
+		assert!(job.await.unwrap().unwrap().is_none(), "no job 4");
+		assert_eq!(result.await.unwrap().unwrap(), Some(final_result()));
+		assert_eq!(jobs.await.unwrap().unwrap(), JOBS);
 	}
 
 	/// How it fails: an era born at the best block (a fork switch makes it unknown) or one

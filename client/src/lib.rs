@@ -3,12 +3,14 @@
 //! the runtime's own types, so that calls, keys and records cannot drift from the chain
 //! it talks to; it refuses a node that runs another runtime version. [`shards`] moves
 //! storage shards to and from providers over HTTP, [`fetch`] gets `k` of a deal's shards
-//! (for `xmbl get` and the node's repairs), and [`retry`] is the policy both retry
-//! transfers by. The `xmbl` binary is a CLI on top.
+//! (for `xmbl get` and the node's repairs), [`outputs`] gets a compute job's kept output from
+//! a worker, and [`retry`] is the policy they retry transfers by. The `xmbl` binary is a CLI
+//! on top.
 
 pub mod chain;
 pub mod fetch;
 pub mod metadata;
+pub mod outputs;
 pub mod retry;
 pub mod shard_requests;
 pub mod shards;

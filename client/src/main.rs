@@ -2,6 +2,8 @@
 //! stdout; progress goes to stderr; errors are one JSON object on stderr and a
 //! distinct exit code.
 
+mod compute;
+mod progress;
 mod storage;
 mod validator;
 
@@ -12,13 +14,13 @@ use std::{path::PathBuf, process::ExitCode, time::Duration};
 use xmbl_client::{
 	account, format_amount, parse_amount, signer, Chain, ClientError, Progress, Submitted, Wait,
 };
-use xmbl_primitives::{Capacity, DealId, ProviderRoles};
+use xmbl_primitives::{Capacity, DealId, JobId, ProviderRoles};
 use xmbl_runtime::{AccountId, Balance, Runtime, RuntimeCall};
 
 const EXIT_HELP: &str = "\
 Exit codes:
   0  success
-  1  any other failure (no such provider record or deal, not your deal, an
+  1  any other failure (no such provider record, deal or job, not your deal, an
      undecodable reply, a local file error)
   2  usage: a bad argument (amount, account, secret, URL, file, shard counts),
      checked before connecting
@@ -27,9 +29,14 @@ Exit codes:
   5  timed out waiting for the transaction (its hash is in the error), or no new
      block came for --timeout seconds while put followed its deal
   6  storage: the deal failed and was refunded, or too few shards could be moved
-     to or from providers (each provider's error is in the error)
+     to or from providers (each provider's error is in the error); job result: no
+     agreeing worker served the kept output with its hash and length
   7  get --root: the node's manifest is not the file with that root; nothing is
      written
+  8  job result: the job failed without a result (NotEnoughProviders, Expired,
+     NoMajority) and its reward was refunded
+  9  job result: the workers agreed the program did not succeed (OutOfFuel, Trap,
+     InvalidModule, OutputTooLarge)
   130 interrupted (Ctrl-C); temporary files are removed
 
 Environment:
@@ -51,6 +58,11 @@ Examples:
   xmbl deal 7
   xmbl --suri-file key renew 7 --blocks 50000
   xmbl --suri-file key cancel 7
+  xmbl --suri-file key job submit word-count.wasm --input notes.txt
+  xmbl --suri-file key job submit grep-count.wasm --input-deal 7 -- ERROR
+  xmbl job status 3
+  xmbl job result 3 -o counts.txt
+  xmbl jobs
   XMBL_URL=ws://127.0.0.1:9948 XMBL_SURI=//Dave xmbl validator set-keys
   xmbl --suri-file sudo.suri validator add 5DAAnrj7VHTznn2AWBemMuyBwZWs6FNFjdyVXUeYum3PTXFy
   xmbl validator list";
@@ -177,6 +189,15 @@ enum Command {
 	FileKey {
 		/// The deal's number.
 		deal: DealId,
+	},
+	/// Compute jobs: submit, follow and read the result of WebAssembly jobs run by several
+	/// compute providers.
+	#[command(subcommand)]
+	Job(compute::JobCommand),
+	/// The open and retained jobs of an account (the signer's by default), with their status.
+	Jobs {
+		/// SS58 address or secret URI.
+		account: Option<String>,
 	},
 }
 
@@ -314,6 +335,22 @@ enum CliError {
 		deal: DealId,
 		message: String,
 	},
+	/// No job with this number is open or retained.
+	NoJob(JobId),
+	/// The job ended without a final result; what it held was refunded.
+	JobFailed {
+		job: JobId,
+		reason: &'static str,
+		message: String,
+	},
+	/// The workers agreed on an outcome other than success (`outcome` as `job status` shows
+	/// it).
+	JobOutcome {
+		job: JobId,
+		outcome: Value,
+		fuel_used: u64,
+		message: String,
+	},
 	/// Ctrl-C.
 	Interrupted,
 }
@@ -342,10 +379,15 @@ impl CliError {
 				ClientError::Timeout { .. } => 5,
 				_ => 1,
 			},
-			CliError::Other(_) | CliError::NoDeal(_) | CliError::NotOwner { .. } => 1,
+			CliError::Other(_)
+			| CliError::NoDeal(_)
+			| CliError::NotOwner { .. }
+			| CliError::NoJob(_) => 1,
 			CliError::Stalled { .. } => 5,
 			CliError::DealFailed { .. } | CliError::Transfer { .. } => 6,
 			CliError::RootMismatch { .. } => 7,
+			CliError::JobFailed { .. } => 8,
+			CliError::JobOutcome { .. } => 9,
 			CliError::Interrupted => 130,
 		}
 	}
@@ -368,6 +410,14 @@ impl CliError {
 				("timeout", json!({ "waited_seconds": waited.as_secs() }))
 			},
 			CliError::RootMismatch { deal, .. } => ("root_mismatch", json!({ "deal": deal })),
+			CliError::NoJob(job) => ("no_such_job", json!({ "job": job })),
+			CliError::JobFailed { job, reason, .. } => {
+				("job_failed", json!({ "job": job, "reason": reason }))
+			},
+			CliError::JobOutcome { job, outcome, fuel_used, .. } => (
+				"job_outcome",
+				merge(json!({ "job": job, "fuel_used": fuel_used }), outcome.clone()),
+			),
 			CliError::Interrupted => ("interrupted", json!({})),
 			CliError::Client(error) => match error {
 				ClientError::Dispatch { tx_hash, block_hash, error } => (
@@ -403,11 +453,7 @@ impl CliError {
 				_ => ("failure", json!({})),
 			},
 		};
-		let mut error = json!({ "kind": kind, "message": self.to_string() });
-		if let (Some(error), Value::Object(extra)) = (error.as_object_mut(), extra) {
-			error.extend(extra);
-		}
-		json!({ "error": error })
+		json!({ "error": merge(json!({ "kind": kind, "message": self.to_string() }), extra) })
 	}
 }
 
@@ -418,9 +464,14 @@ impl std::fmt::Display for CliError {
 			| CliError::Other(message)
 			| CliError::DealFailed { message, .. }
 			| CliError::Transfer { message, .. }
-			| CliError::RootMismatch { message, .. } => f.write_str(message),
+			| CliError::RootMismatch { message, .. }
+			| CliError::JobFailed { message, .. }
+			| CliError::JobOutcome { message, .. } => f.write_str(message),
 			CliError::Client(error) => write!(f, "{error}"),
 			CliError::NoDeal(deal) => write!(f, "there is no live deal {deal}"),
+			CliError::NoJob(job) => {
+				write!(f, "there is no job {job} (never submitted, or pruned after its retention)")
+			},
 			CliError::NotOwner { deal, owner } => {
 				write!(f, "deal {deal} is not yours: its owner is {}", owner.to_ss58check())
 			},
@@ -510,6 +561,11 @@ async fn run(cli: Cli) -> Result<Value, CliError> {
 			return storage::owner_call(&cli, *deal, call, suri.as_deref()).await;
 		},
 		Command::FileKey { deal } => return storage::file_key(&cli, *deal, suri.as_deref()).await,
+		Command::Job(command) => return compute::run(&cli, command, suri.as_deref()).await,
+		Command::Jobs { account: client } => {
+			let client = client.as_deref().map(account).transpose()?;
+			return compute::jobs(&cli, client, suri.as_deref()).await;
+		},
 		Command::Balance { .. } => None,
 		Command::Validator(command) => {
 			// Accounts are checked before connecting.
@@ -616,6 +672,19 @@ fn provider_call(command: &ProviderCommand) -> Result<RuntimeCall, CliError> {
 		ProviderCommand::Show { .. } => unreachable!("show reads, it makes no call"),
 	};
 	Ok(RuntimeCall::Providers(call))
+}
+
+/// `0x` and the bytes in lowercase hex, as the JSON output shows hashes and roots.
+fn hex0x(bytes: &[u8]) -> String {
+	format!("0x{}", hex::encode(bytes))
+}
+
+/// `base` with the fields of the object `extra` added.
+fn merge(mut base: Value, extra: Value) -> Value {
+	if let (Some(base), Value::Object(extra)) = (base.as_object_mut(), extra) {
+		base.extend(extra);
+	}
+	base
 }
 
 /// Each step of the transaction, on stderr.

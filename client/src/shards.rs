@@ -107,6 +107,16 @@ pub fn http_client_builder() -> reqwest::ClientBuilder {
 /// The URL of shard `root` on the shard server at `endpoint` (a provider's registered
 /// endpoint, such as `http://127.0.0.1:30400`; a trailing slash or a path prefix is kept).
 pub fn shard_url(endpoint: &str, root: &[u8; 32]) -> Result<url::Url, ShardTransferError> {
+	endpoint_url(endpoint, "shards", root)
+}
+
+/// `{endpoint}/{collection}/{hash as 64 lowercase hex digits}` for a provider's registered
+/// `endpoint`, which must be plain `http://` with a host and no query or fragment.
+pub(crate) fn endpoint_url(
+	endpoint: &str,
+	collection: &str,
+	hash: &[u8; 32],
+) -> Result<url::Url, ShardTransferError> {
 	let bad = |reason: &str| ShardTransferError::BadEndpoint {
 		endpoint: endpoint.to_owned(),
 		reason: reason.to_owned(),
@@ -115,8 +125,9 @@ pub fn shard_url(endpoint: &str, root: &[u8; 32]) -> Result<url::Url, ShardTrans
 	match url.scheme() {
 		"http" => {},
 		"https" => {
-			return Err(bad("https is not supported: this client moves shards over plain http \
-				 (shards are ciphertext, checked against their roots)"))
+			return Err(bad("https is not supported: this client talks to providers over plain \
+				 http (shards are ciphertext, and shards and job outputs are checked against \
+				 hashes from the chain)"))
 		},
 		_ => return Err(bad("expected http://host:port")),
 	}
@@ -126,7 +137,7 @@ pub fn shard_url(endpoint: &str, root: &[u8; 32]) -> Result<url::Url, ShardTrans
 	if url.query().is_some() || url.fragment().is_some() {
 		return Err(bad("an endpoint has no query or fragment"));
 	}
-	let path = format!("{}/shards/{}", url.path().trim_end_matches('/'), hex::encode(root));
+	let path = format!("{}/{collection}/{}", url.path().trim_end_matches('/'), hex::encode(hash));
 	url.set_path(&path);
 	Ok(url)
 }
@@ -295,7 +306,10 @@ async fn fetch(
 
 /// The error of a response other than success: the provider's `{"error": ..}` message, its
 /// text, or the status's reason.
-async fn status_error(url: &url::Url, mut response: reqwest::Response) -> ShardTransferError {
+pub(crate) async fn status_error(
+	url: &url::Url,
+	mut response: reqwest::Response,
+) -> ShardTransferError {
 	let status = response.status();
 	let mut body = Vec::new();
 	while body.len() < MAX_MESSAGE {
@@ -318,7 +332,7 @@ async fn status_error(url: &url::Url, mut response: reqwest::Response) -> ShardT
 
 /// A reqwest error with its causes (its own text, "error sending request", names none),
 /// without the URL, which the error that carries this names already.
-fn describe(error: reqwest::Error) -> String {
+pub(crate) fn describe(error: reqwest::Error) -> String {
 	let error = error.without_url();
 	let mut text = error.to_string();
 	let mut source = std::error::Error::source(&error);

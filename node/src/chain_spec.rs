@@ -85,3 +85,48 @@ pub fn load(id: &str) -> Result<Box<dyn polkadot_sdk::sc_service::ChainSpec>, St
 		},
 	})
 }
+
+#[cfg(test)]
+mod tests {
+	use super::*;
+	use polkadot_sdk::sc_network::{config::ed25519, Multiaddr};
+
+	/// Fails if a bootnode's peer id is not the one of node key 0x…01, 0x…02, 0x…03 in
+	/// order (a typo would leave the local network's nodes unable to find each other), or if
+	/// a port is not the one `scripts/local-network.sh` gives that node.
+	#[test]
+	fn local_bootnodes_are_the_peer_ids_of_the_fixed_node_keys() {
+		for (index, address) in LOCAL_BOOTNODES.iter().enumerate() {
+			let mut secret = [0u8; 32];
+			secret[31] = index as u8 + 1;
+			let key = ed25519::SecretKey::try_from_bytes(&mut secret).expect("a valid secret");
+			let peer_id = ed25519::Keypair::from(key).public().to_peer_id();
+			let expected: Multiaddr =
+				format!("/ip4/127.0.0.1/tcp/{}/p2p/{peer_id}", 30333 + index).parse().unwrap();
+			assert_eq!(address.parse::<Multiaddr>().unwrap(), expected, "bootnode {index}");
+		}
+	}
+
+	/// Fails if `dev` or `local` stop naming their presets and properties, or if an unknown
+	/// name is not refused with the accepted values.
+	#[test]
+	fn named_chains_load_and_unknown_ones_name_the_choices() {
+		for (id, name, chain_type) in [
+			("dev", "XMBL Development", ChainType::Development),
+			("local", "XMBL Local Testnet", ChainType::Local),
+		] {
+			let spec = load(id).expect(id);
+			assert_eq!(spec.name(), name);
+			assert_eq!(spec.chain_type(), chain_type);
+			assert_eq!(spec.properties()["tokenSymbol"], "XMBL");
+			assert_eq!(spec.properties()["tokenDecimals"], 12);
+		}
+		assert_eq!(load("local").unwrap().boot_nodes().len(), 3);
+		let Err(error) = load("no-such-chain") else { panic!("an unknown chain is refused") };
+		assert_eq!(
+			error,
+			"unknown chain 'no-such-chain': use `dev`, `local` or the path of a chain spec JSON \
+			 file (such as chain-spec/local.json)"
+		);
+	}
+}

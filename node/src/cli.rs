@@ -17,6 +17,9 @@ pub struct Cli {
 
 	#[clap(flatten)]
 	pub storage: xmbl_storage_provider::StorageProviderParams,
+
+	#[clap(flatten)]
+	pub compute: xmbl_compute_worker::ComputeWorkerParams,
 }
 
 #[derive(Debug, clap::Subcommand)]

@@ -145,24 +145,32 @@ pub fn run() -> sc_cli::Result<()> {
 		},
 		None => {
 			let runner = cli.create_runner(&cli.run)?;
-			let storage = cli.storage.clone();
+			let (storage, compute) = (cli.storage.clone(), cli.compute.clone());
 			runner.run_node_until_exit(|mut config| async move {
 				claim_rpc_ports(&mut config)?;
 				let development = config.chain_spec.chain_type() == ChainType::Development;
-				let providers = xmbl_storage_provider::prepare(
+				let mut providers = xmbl_storage_provider::prepare(
 					&storage,
 					development,
 					config.base_path.path(),
 					&config.keystore,
 				)
 				.map_err(sc_cli::Error::Input)?;
+				// The same accounts, on the same endpoints, for compute.
+				let workers =
+					xmbl_compute_worker::prepare(&compute, config.base_path.path(), &mut providers)
+						.map_err(sc_cli::Error::Input)?;
 				match config.network.network_backend {
 					sc_network::config::NetworkBackendType::Litep2p => {
-						service::new_full::<sc_network::Litep2pNetworkBackend>(config, providers)
+						service::new_full::<sc_network::Litep2pNetworkBackend>(
+							config, providers, workers,
+						)
 					},
-					sc_network::config::NetworkBackendType::Libp2p => service::new_full::<
-						sc_network::NetworkWorker<Block, Hash>,
-					>(config, providers),
+					sc_network::config::NetworkBackendType::Libp2p => {
+						service::new_full::<sc_network::NetworkWorker<Block, Hash>>(
+							config, providers, workers,
+						)
+					},
 				}
 				.map_err(sc_cli::Error::Service)
 			})

@@ -1,8 +1,9 @@
-//! The chain as the storage provider service reads and writes it ([`ProviderChain`]), on
-//! this node's own client and transaction pool: best blocks from block import
-//! notifications, duties and deals from runtime API calls, provider records from state,
-//! and transactions handed to the pool and followed through its watcher. Nothing here can
-//! disconnect, so nothing needs rebuilding.
+//! The chain as the storage provider service and the compute worker read and write it
+//! ([`ProviderChain`], [`ComputeChain`]), on this node's own client and transaction pool:
+//! best blocks from block import notifications, duties and deals from runtime API calls,
+//! provider records and job existence from state, and transactions handed to the pool and
+//! followed through its watcher, with one signing and submission routine for both services.
+//! Nothing here can disconnect, so nothing needs rebuilding.
 //!
 //! Transactions are signed for the runtime at the best block: its spec version, and the
 //! RFC-0078 hash of its metadata (computed once per spec version). A runtime whose
@@ -35,13 +36,14 @@ use xmbl_client::{
 	metadata::{metadata_hash, Metadata},
 	ClientError, EventRecord,
 };
-use xmbl_primitives::{DealId, ShardDuty, StorageMarketApi};
+use xmbl_compute_worker::ComputeChain;
+use xmbl_primitives::{ComputeMarketApi, DealId, JobId, ShardDuty, StorageMarketApi, WorkerDuty};
 use xmbl_runtime::{
 	apis::DealView, opaque::Block, AccountId, BlockNumber, Runtime, RuntimeCall, RuntimeEvent,
 };
 use xmbl_storage_provider::{BlockRef, ChainError, ProviderChain, ProviderRecord};
 
-/// The node's client and pool, as the provider service uses them.
+/// The node's client and pool, as the provider and compute services use them.
 pub struct NodeChain {
 	client: Arc<FullClient>,
 	pool: Arc<FullPool>,
@@ -140,7 +142,7 @@ impl NodeChain {
 		call: RuntimeCall,
 		timeout: Duration,
 	) -> Result<Vec<RuntimeEvent>, ChainError> {
-		let best = self.best()?;
+		let best = ProviderChain::best(self)?;
 		let runtime = self.signing_runtime(best.hash)?;
 		let finalized = self.finalized()?;
 		let birth = match era_birth(best.number, finalized.number) {
@@ -262,6 +264,57 @@ impl ProviderChain for NodeChain {
 					.map_err(|error| error.to_string())
 			})
 			.map_err(read)
+	}
+
+	fn submit<'a>(
+		&'a self,
+		signer: &'a sr25519::Pair,
+		call: RuntimeCall,
+		timeout: Duration,
+	) -> BoxFuture<'a, Result<Vec<RuntimeEvent>, ChainError>> {
+		self.sign_and_submit(signer, call, timeout).boxed()
+	}
+}
+
+impl ComputeChain for NodeChain {
+	fn best(&self) -> Result<BlockRef, ChainError> {
+		ProviderChain::best(self)
+	}
+
+	fn best_blocks(&self) -> BoxStream<'static, BlockRef> {
+		ProviderChain::best_blocks(self)
+	}
+
+	fn worker_duties(
+		&self,
+		at: H256,
+		worker: &AccountId,
+	) -> Result<Vec<WorkerDuty<BlockNumber>>, ChainError> {
+		self.client
+			.runtime_api()
+			.worker_duties(at, worker.clone())
+			.map_err(|error| Self::read_error("the worker's duties", at)(error.to_string()))
+	}
+
+	fn job_exists(&self, at: H256, job: JobId) -> Result<bool, ChainError> {
+		// The value's hash, not the value: existence is all that is asked.
+		let key = StorageKey(pallet_xmbl_compute::Jobs::<Runtime>::hashed_key_for(job));
+		self.client
+			.storage_hash(at, &key)
+			.map(|hash| hash.is_some())
+			.map_err(|error| Self::read_error("a job", at)(error.to_string()))
+	}
+
+	fn provider(
+		&self,
+		at: H256,
+		provider: &AccountId,
+	) -> Result<Option<ProviderRecord>, ChainError> {
+		ProviderChain::provider(self, at, provider)
+	}
+
+	fn deal(&self, at: H256, deal: DealId) -> Result<Option<DealView>, ChainError> {
+		ProviderChain::deal(self, at, deal)
 	}
 
 	fn submit<'a>(

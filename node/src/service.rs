@@ -172,10 +172,12 @@ pub fn new_partial(config: &Configuration) -> Result<Service, ServiceError> {
 
 /// Build and start a full node; it runs until the returned task manager is dropped.
 /// `providers` are the storage providers whose shards the node keeps (see
-/// [`xmbl_storage_provider`]).
+/// [`xmbl_storage_provider`]), `workers` the compute workers of the same accounts (see
+/// [`xmbl_compute_worker`]).
 pub fn new_full<N: sc_network::NetworkBackend<Block, <Block as BlockT>::Hash>>(
 	config: Configuration,
 	providers: Vec<xmbl_storage_provider::ProviderSetup>,
+	workers: Option<xmbl_compute_worker::ComputeSetup>,
 ) -> Result<TaskManager, ServiceError> {
 	let sc_service::PartialComponents {
 		client,
@@ -187,7 +189,8 @@ pub fn new_full<N: sc_network::NetworkBackend<Block, <Block as BlockT>::Hash>>(
 		transaction_pool,
 		other: (block_import, grandpa_link, babe_link, babe_worker_handle, mut telemetry),
 	} = new_partial(&config)?;
-	// Shard repairs may fetch from loopback and private addresses on these chains only.
+	// Shard repairs and compute workers may fetch from loopback and private addresses on
+	// these chains only.
 	let private_endpoints = matches!(
 		config.chain_spec.chain_type(),
 		sc_service::ChainType::Development | sc_service::ChainType::Local
@@ -277,18 +280,36 @@ pub fn new_full<N: sc_network::NetworkBackend<Block, <Block as BlockT>::Hash>>(
 		.map(xmbl_storage_provider::Metrics::register)
 		.transpose()
 		.map_err(|error| ServiceError::Other(format!("storage provider metrics: {error}")))?;
+	let compute_metrics = prometheus_registry
+		.as_ref()
+		.map(xmbl_compute_worker::Metrics::register)
+		.transpose()
+		.map_err(|error| ServiceError::Other(format!("compute worker metrics: {error}")))?;
 	if !providers.is_empty() {
 		let chain = Arc::new(crate::provider_chain::NodeChain::new(
 			client.clone(),
 			transaction_pool.clone(),
 		));
+		// Private deals' shards are served to the compute workers of jobs that read them,
+		// whether or not this node computes.
+		let readers = Arc::new(xmbl_compute_worker::JobReaders::new(chain.clone()));
 		xmbl_storage_provider::spawn(
 			&task_manager.spawn_handle(),
 			providers,
-			chain,
+			chain.clone(),
 			storage_metrics,
 			private_endpoints,
+			Some(readers),
 		)?;
+		if let Some(workers) = workers {
+			xmbl_compute_worker::spawn(
+				&task_manager.spawn_handle(),
+				workers,
+				chain,
+				compute_metrics,
+				private_endpoints,
+			)?;
+		}
 	}
 
 	if role.is_authority() {

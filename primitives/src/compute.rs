@@ -112,6 +112,10 @@ pub enum JobOutcomeKind {
 	/// The program wrote more output than the market keeps (`MaxKeptOutput`).
 	#[codec(index = 4)]
 	OutputTooLarge,
+	/// The input is a stored file whose bytes, verified against the deal's root, do not open
+	/// with the job's `input_key`: the program did not run (fuel used 0).
+	#[codec(index = 5)]
+	InputUnreadable,
 }
 
 /// Where a result's output is. `Output` is the pallet's bounded byte vector, which encodes as
@@ -183,6 +187,8 @@ pub struct StoredFile<AccountId> {
 	pub root: [u8; 32],
 	/// The file's length in bytes.
 	pub size: u64,
+	/// Whether the file is encrypted: reading it needs the file's key.
+	pub encrypted: bool,
 	/// Whether every shard is stored and proven from now on (the deal is active): a worker can
 	/// read it back.
 	pub readable: bool,
@@ -250,6 +256,7 @@ mod tests {
 			vec![3, 2]
 		);
 		assert_eq!(JobOutcomeKind::OutputTooLarge.encode(), vec![4]);
+		assert_eq!(JobOutcomeKind::InputUnreadable.encode(), vec![5]);
 		assert_eq!(JobOutput::<Vec<u8>>::None.encode(), vec![0]);
 		assert_eq!(JobOutput::Inline(vec![9u8]).encode(), vec![1, 4, 9]);
 		let kept = JobOutput::<Vec<u8>>::Kept { hash: [1; 32], len: 2 }.encode();

@@ -283,6 +283,24 @@ polkadot_sdk::sp_api::decl_runtime_apis! {
 		/// The live deals `owner` made, in order.
 		fn deals_of(owner: AccountId) -> Vec<DealId>;
 	}
+
+	/// The compute market, as worker nodes and clients read it.
+	pub trait ComputeMarketApi<AccountId, BlockNumber, Job, FinalResult>
+	where
+		AccountId: codec::Codec,
+		BlockNumber: codec::Codec,
+		Job: codec::Codec,
+		FinalResult: codec::Codec,
+	{
+		/// What `worker` has to do now for each job it holds a seat of, with what each runs.
+		fn worker_duties(worker: AccountId) -> Vec<WorkerDuty<BlockNumber>>;
+		/// Job `job` as stored, while it is open or retained, or `None`.
+		fn job(job: JobId) -> Option<Job>;
+		/// Job `job`'s final result while it is retained, or `None`.
+		fn job_result(job: JobId) -> Option<FinalResult>;
+		/// The open or retained jobs `client` submitted, in order.
+		fn jobs_of(client: AccountId) -> Vec<JobId>;
+	}
 }
 
 #[cfg(test)]

@@ -27,16 +27,24 @@ use polkadot_sdk::{
 };
 
 use crate::{
-	genesis_config_presets, opaque, AccountId, Babe, Balance, Block, BlockNumber, Executive,
-	Grandpa, Historical, InherentDataExt, Nonce, Runtime, RuntimeCall, RuntimeGenesisConfig,
-	Storage, System, TransactionPayment, BABE_GENESIS_EPOCH_CONFIG, VERSION,
+	genesis_config_presets, opaque, AccountId, Babe, Balance, Block, BlockNumber, Compute,
+	Executive, Grandpa, Historical, InherentDataExt, Nonce, Runtime, RuntimeCall,
+	RuntimeGenesisConfig, Storage, System, TransactionPayment, BABE_GENESIS_EPOCH_CONFIG, VERSION,
 };
 use codec::Encode;
-use xmbl_primitives::{DealId, ShardDuty};
+use xmbl_primitives::{DealId, JobId, ShardDuty, WorkerDuty};
 
 /// A storage deal as [`xmbl_primitives::StorageMarketApi::deal`] returns it: the deal and its
 /// manifest.
 pub type DealView = (pallet_xmbl_storage::Deal<Runtime>, xmbl_file_format::Manifest);
+
+/// A compute job as [`xmbl_primitives::ComputeMarketApi::job`] returns it: its state, workers
+/// and schedule (what it runs is in each worker's duty).
+pub type JobView = pallet_xmbl_compute::Job<Runtime>;
+
+/// A job's final result as [`xmbl_primitives::ComputeMarketApi::job_result`] returns it: the
+/// result the majority revealed and the block it became final at.
+pub type JobResultView = pallet_xmbl_compute::FinalResult<Runtime>;
 
 impl_runtime_apis! {
 	impl sp_api::Core<Block> for Runtime {
@@ -289,6 +297,26 @@ impl_runtime_apis! {
 
 		fn deals_of(owner: AccountId) -> Vec<DealId> {
 			Storage::deals_of(&owner)
+		}
+	}
+
+	impl xmbl_primitives::ComputeMarketApi<Block, AccountId, BlockNumber, JobView, JobResultView>
+		for Runtime
+	{
+		fn worker_duties(worker: AccountId) -> Vec<WorkerDuty<BlockNumber>> {
+			Compute::worker_duties(&worker)
+		}
+
+		fn job(job: JobId) -> Option<JobView> {
+			Compute::job(job)
+		}
+
+		fn job_result(job: JobId) -> Option<JobResultView> {
+			Compute::job_result(job)
+		}
+
+		fn jobs_of(client: AccountId) -> Vec<JobId> {
+			Compute::jobs_of(&client)
 		}
 	}
 

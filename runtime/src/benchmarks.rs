@@ -8,6 +8,7 @@ polkadot_sdk::frame_benchmarking::define_benchmarks!(
 	[pallet_timestamp, Timestamp]
 	[pallet_sudo, Sudo]
 	[pallet_transaction_payment, TransactionPayment]
+	[pallet_xmbl_compute, Compute]
 	[pallet_xmbl_providers, Providers]
 	[pallet_xmbl_storage, Storage]
 	[pallet_xmbl_validators, Validators]

@@ -290,8 +290,8 @@ mod runtime {
 	pub type Offences = pallet_offences;
 	#[runtime::pallet_index(9)]
 	pub type Historical = pallet_session::historical;
-	// Declared before the storage market: its hook folds the parent's VRF output into the
-	// seed the storage market draws from in the same block.
+	// Declared before the storage and compute markets: its hook folds the parent's VRF output
+	// into the seed they draw from in the same block.
 	#[runtime::pallet_index(12)]
 	pub type Validators = pallet_xmbl_validators;
 	#[runtime::pallet_index(13)]
@@ -302,4 +302,8 @@ mod runtime {
 	pub type Providers = pallet_xmbl_providers;
 	#[runtime::pallet_index(11)]
 	pub type Storage = pallet_xmbl_storage;
+	// After `Validators`, as the storage market: the compute market's hook draws workers from
+	// the seed that `Validators` folds the parent's VRF output into earlier in the same block.
+	#[runtime::pallet_index(14)]
+	pub type Compute = pallet_xmbl_compute;
 }

@@ -1,16 +1,19 @@
-// A storage deal made by `xmbl put` against a real `xmbl-node --dev` (serving the dev
-// chain's five genesis storage providers) reads back through @polkadot/api with no custom
-// types: the deal and its manifest from storage, the runtime API that provider nodes use,
-// and the events of the deal's creation.
+// The markets against a real `xmbl-node --dev` serving the dev chain's five genesis storage
+// and compute providers, through @polkadot/api with no custom types: a storage deal made by
+// `xmbl put` reads back (the deal and its manifest from storage, the runtime API that provider
+// nodes use, the events of the deal's creation), and a compute job submitted with
+// `compute.submitJob` runs on the providers' workers and its result decodes from the runtime
+// API and from storage.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, dirname } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { ApiPromise, WsProvider } from '@polkadot/api';
 import { Keyring } from '@polkadot/keyring';
-import { NODE, startDevNode } from './dev-node.js';
+import { JOBS_WASM, NODE, startDevNode } from './dev-node.js';
 
 const TIMEOUT_MS = 180_000;
 // The `xmbl` client cargo built next to the node.
@@ -69,4 +72,72 @@ test('a deal made by xmbl put decodes from storage and the runtime API', { timeo
   const duties = await api.call.storageMarketApi.providerDuties(bob);
   assert.equal(duties.length, 1, 'Bob keeps one shard of the deal');
   assert.equal(duties[0].deal.toNumber(), id);
+});
+
+test('a job submitted with compute.submitJob runs and its result decodes', { timeout: TIMEOUT_MS }, async () => {
+  const wasmPath = join(JOBS_WASM, 'word-count.wasm');
+  assert.ok(existsSync(wasmPath), `${wasmPath} is missing: build it with \`cargo test -p xmbl-job-runner --test jobs\``);
+  const wasm = readFileSync(wasmPath);
+  const maxInline = api.consts.compute.maxInlineProgram.toNumber();
+  assert.ok(wasm.length <= maxInline, `word-count.wasm is ${wasm.length} bytes, above the inline ${maxInline}`);
+  const input = 'one two three\nfour five\n';
+  const replicas = 3;
+  const reward = api.consts.compute.minJobReward.toBigInt() * BigInt(replicas);
+  const deadline = api.consts.compute.selectionDelay.toNumber() +
+    api.consts.compute.commitWindow.toNumber() + api.consts.compute.revealWindow.toNumber();
+  const ferdie = new Keyring({ type: 'sr25519' }).addFromUri('//Ferdie');
+
+  // The callback only settles the promise: an assertion thrown inside it would never reject
+  // it, and the test would wait for its timeout instead of failing.
+  const { events } = await new Promise((resolve, reject) => {
+    api.tx.compute.submitJob(
+      // Hex strings: a Uint8Array given for `Bytes` is taken as already SCALE-encoded.
+      { Inline: `0x${wasm.toString('hex')}` },
+      { Inline: `0x${Buffer.from(input).toString('hex')}` },
+      [],
+      1_000_000_000,
+      64 * 1024 * 1024,
+      replicas,
+      reward,
+      deadline,
+      null,
+    )
+      .signAndSend(ferdie, (result) => {
+        if (result.dispatchError) {
+          reject(new Error(`dispatch error: ${result.dispatchError.toString()}`));
+        } else if (result.status.isInBlock) {
+          resolve({ events: result.events });
+        } else if (result.isError) {
+          reject(new Error(`transaction failed: ${result.status.toString()}`));
+        }
+      })
+      .catch(reject);
+  });
+  const submitted = events.find(({ event }) => api.events.compute.JobSubmitted.is(event));
+  assert.ok(submitted, 'a Compute.JobSubmitted event was emitted');
+  const job = submitted.event.data.job.toNumber();
+  assert.equal(submitted.event.data.replicas.toNumber(), replicas);
+
+  // The workers draw, run, commit and reveal within the job's one round.
+  let final;
+  for (const started = Date.now(); Date.now() - started < 100_000;) {
+    final = await api.call.computeMarketApi.jobResult(job);
+    if (final.isSome) break;
+    await sleep(1_000);
+  }
+  assert.ok(final?.isSome, `job ${job} has no final result after 100 s`);
+  const { result } = final.unwrap();
+  assert.ok(result.kind.isSuccess, `outcome ${result.kind.toString()}`);
+  assert.ok(result.output.isInline, `output ${result.output.toString()}`);
+  assert.equal(Buffer.from(result.output.asInline).toString(), '2 5 24\n');
+  assert.ok(result.fuelUsed.toBigInt() > 0n);
+
+  const stored = (await api.query.compute.results(job)).unwrap();
+  assert.equal(stored.result.toHex(), result.toHex(), 'storage and the runtime API agree');
+  const record = (await api.call.computeMarketApi.job(job)).unwrap();
+  assert.ok(record.status.isCompleted, `status ${record.status.toString()}`);
+  assert.equal(record.client.toString(), ferdie.address);
+  const revealed = record.workers.filter((worker) => worker.state.isRevealed);
+  assert.equal(revealed.length, replicas, 'every worker revealed the result');
+  assert.deepEqual((await api.call.computeMarketApi.jobsOf(ferdie.address)).map((id) => id.toNumber()), [job]);
 });

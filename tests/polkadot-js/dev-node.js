@@ -6,8 +6,14 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir, homedir } from 'node:os';
 import { join } from 'node:path';
 
-export const NODE = process.env.XMBL_NODE
-  ?? join(process.env.CARGO_TARGET_DIR ?? join(homedir(), '.cache/xmbl/target'), 'debug/xmbl-node');
+// Cargo's target directory, as scripts/env.sh sets it.
+export const TARGET_DIR = process.env.CARGO_TARGET_DIR ?? join(homedir(), '.cache/xmbl/target');
+
+export const NODE = process.env.XMBL_NODE ?? join(TARGET_DIR, 'debug/xmbl-node');
+
+// Where the job runner's tests build the example jobs (offchain-workers/job-runner/jobs/):
+// `cargo test -p xmbl-job-runner --test jobs`, which scripts/test.sh runs before these tests.
+export const JOBS_WASM = join(TARGET_DIR, 'tmp/jobs/wasm32-wasip1/release');
 
 // What sc-rpc-server logs: `Running JSON-RPC server: addr=127.0.0.1:NNNN,`.
 const RPC_LISTENING = /Running JSON-RPC server: addr=127\.0\.0\.1:(\d+)/;

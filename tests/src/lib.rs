@@ -389,6 +389,14 @@ impl Node {
 		self.spawn();
 	}
 
+	/// [`Node::restart`] with `extra_args` in place of the extra arguments the node was started
+	/// with (to leave out a test-only flag, for example).
+	pub fn restart_with_extra_args(&mut self, extra_args: Vec<String>) {
+		self.kill();
+		self.config.extra_args = extra_args;
+		self.spawn();
+	}
+
 	/// The last lines the node logged, for failure messages.
 	pub fn log_tail(&self, lines: usize) -> String {
 		let log = self.log.lock().unwrap();
@@ -517,6 +525,15 @@ pub fn random_bytes(len: usize, mut state: u64) -> Vec<u8> {
 	bytes
 }
 
+/// What the example job `word-count` (`offchain-workers/job-runner/jobs/word-count`) prints
+/// for `input`, computed natively: `lines words bytes` and a newline, lines being newlines and
+/// words runs of bytes other than ASCII whitespace.
+pub fn word_count(input: &[u8]) -> String {
+	let lines = input.iter().filter(|&&byte| byte == b'\n').count();
+	let words = input.split(u8::is_ascii_whitespace).filter(|word| !word.is_empty()).count();
+	format!("{lines} {words} {}\n", input.len())
+}
+
 /// Planck from a decimal XMBL amount as the client prints it (`"12.5"`).
 pub fn planck(amount: &Value) -> u128 {
 	let text = amount.as_str().unwrap_or_else(|| panic!("not an amount string: {amount}"));
@@ -573,6 +590,37 @@ pub fn register_storage_provider(node: &Node, suri: &str, port: u16) {
 		],
 	)
 	.unwrap_or_else(|failure| panic!("register {suri}: {failure:?}"));
+}
+
+/// Start a dev node that serves the dev chain's five genesis providers on ports reserved for
+/// this test rather than their registered 30400-30404, and move each provider's registered
+/// endpoint to its port (the n-th provider is served on the n-th), each update in a block. Keep
+/// the returned ports as long as the node runs.
+pub fn start_dev_node_with_own_provider_ports(name: &str, node_key: u64) -> (Node, PortRange) {
+	let ports = free_port_range(DEV_STORAGE_PROVIDERS);
+	let node = Node::start(
+		name,
+		NodeConfig::dev_validator(
+			node_key,
+			vec!["--storage-port".into(), ports.first().to_string()],
+		),
+	);
+	node.wait_until("block 1", Duration::from_secs(120), |n| n.best_number().is_ok_and(|b| b >= 1));
+	thread::scope(|scope| {
+		for (index, suri) in DEV_GENESIS_PROVIDERS.iter().enumerate() {
+			let endpoint = format!("http://127.0.0.1:{}", ports.first() + index as u16);
+			let node = &node;
+			scope.spawn(move || {
+				xmbl(
+					node,
+					suri,
+					&["--wait", "in-block", "provider", "update", "--endpoint", &endpoint],
+				)
+				.unwrap_or_else(|failure| panic!("{suri} update: {failure:?}"));
+			});
+		}
+	});
+	(node, ports)
 }
 
 /// Unbond the dev chain's five genesis storage providers (all at once, each waiting for

@@ -1,7 +1,7 @@
 //! `xmbl deals`, `deal`, `renew`, `cancel` and `file-key`: the commands on deals that exist.
 
-use super::{file_key_root, hex0x, merge, status_fields};
-use crate::{signing_key, submit, Cli, CliError};
+use super::{file_key_root, status_fields};
+use crate::{hex0x, merge, signing_key, submit, Cli, CliError};
 use pallet_xmbl_storage::{Deal, ShardState};
 use polkadot_sdk::sp_core::{crypto::Ss58Codec, sr25519, Pair};
 use serde_json::{json, Value};
@@ -69,12 +69,24 @@ pub async fn owner_call(
 pub async fn file_key(cli: &Cli, id: DealId, suri: Option<&str>) -> Result<Value, CliError> {
 	let chain = Chain::connect(&cli.url).await?;
 	let (key, manifest) = owner_key(&chain, id, suri).await?;
-	let Encryption::Aes256GcmStream { salt, .. } = manifest.encryption else {
+	let Some(file_key) = file_key_of(cli, &key, &manifest)? else {
 		return Err(CliError::Other(format!("deal {id} is public: it has no key")));
 	};
-	let file_key = FileKey::derive(&owner_secret(&file_key_root(cli, &key)?), &salt)
-		.map_err(|error| CliError::Other(format!("key derivation failed: {error}")))?;
 	Ok(json!({ "deal": id, "key": hex::encode(file_key.as_bytes()) }))
+}
+
+/// The key of the file `manifest` describes, as the signer `key` encrypted it (with the
+/// file-key secret of `key` or `--file-key-suri` and the file's salt), or `None` for a public
+/// file: it opens that one file and nothing else.
+pub(crate) fn file_key_of(
+	cli: &Cli,
+	key: &sr25519::Pair,
+	manifest: &Manifest,
+) -> Result<Option<FileKey>, CliError> {
+	let Encryption::Aes256GcmStream { salt, .. } = manifest.encryption else { return Ok(None) };
+	FileKey::derive(&owner_secret(&file_key_root(cli, key)?), &salt)
+		.map(Some)
+		.map_err(|error| CliError::Other(format!("key derivation failed: {error}")))
 }
 
 fn stored_shards(deal: &Deal<Runtime>) -> usize {
@@ -150,7 +162,7 @@ fn deal_json(id: DealId, deal: &Deal<Runtime>, manifest: &Manifest) -> Value {
 mod tests {
 	use super::*;
 	use crate::storage::{
-		put::{planned_manifest, put_json},
+		put::{planned_manifest, put_json, Stored},
 		tests::sample_deal,
 	};
 	use pallet_xmbl_storage::DealStatus;
@@ -200,7 +212,14 @@ mod tests {
 				"shards": 3, "shards_stored": 1 })
 		);
 
-		let put = put_json(7, &manifest, 100, 42, &deal, json!({ "total": 1.5 }));
+		let stored = Stored {
+			id: 7,
+			deal: deal.clone(),
+			manifest: manifest.clone(),
+			block: 42,
+			seconds: json!({ "total": 1.5 }),
+		};
+		let put = put_json(&stored, 100);
 		assert_eq!(
 			put["shards"][0],
 			json!({ "index": 0, "root": format!("0x{}", "01".repeat(32)), "provider": bob })

@@ -2,11 +2,13 @@
 //! roots as they arrive and decoded into `OUT.partial`, renamed to `OUT` once whole.
 
 use super::{
-	file_key_root, hex0x, io_error, pipeline_pool,
-	progress::{Meter, Metered, Report},
-	round_seconds, shard_path, short, status_name,
+	file_key_root, io_error, pipeline_pool, round_seconds, shard_path, short, status_name,
 };
-use crate::{signing_key, Cli, CliError};
+use crate::{
+	hex0x,
+	progress::{Meter, Metered, Report},
+	signing_key, Cli, CliError,
+};
 use clap::Args;
 use pallet_xmbl_storage::{Deal, ShardState};
 use polkadot_sdk::sp_core::{crypto::Ss58Codec, Pair};
@@ -101,8 +103,9 @@ fn read_key_file(path: &Path) -> Result<FileKey, CliError> {
 	Ok(FileKey::from_bytes(key))
 }
 
-/// The output path checked before connecting, and its `.partial` sibling.
-fn partial_path(out: &Path) -> Result<PathBuf, CliError> {
+/// The output path checked before connecting, and its `.partial` sibling (where a command
+/// writes before renaming it to the output path).
+pub(crate) fn partial_path(out: &Path) -> Result<PathBuf, CliError> {
 	if out.is_dir() {
 		return Err(CliError::Usage(format!("{} is a folder", out.display())));
 	}
@@ -119,10 +122,10 @@ fn partial_path(out: &Path) -> Result<PathBuf, CliError> {
 }
 
 /// A file removed when dropped unless kept: a failed or interrupted `get` leaves no half file.
-struct Partial(Option<PathBuf>);
+pub(crate) struct Partial(pub(crate) Option<PathBuf>);
 
 impl Partial {
-	fn keep(mut self) {
+	pub(crate) fn keep(mut self) {
 		self.0 = None;
 	}
 }

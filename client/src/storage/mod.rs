@@ -6,16 +6,17 @@
 //! small thread pool whose batches bound its memory.
 //!
 //! One module per command: [`put`], [`get`], and [`deals`] for the commands on deals that
-//! exist; [`progress`] draws what they report on stderr.
+//! exist. The compute commands store large programs and inputs with [`put::store`].
 
 mod deals;
 mod get;
-mod progress;
 mod put;
 
-pub use deals::{deal, deals, file_key, owner_call};
-pub use get::{get, GetArgs};
-pub use put::{put, PutArgs};
+pub(crate) use deals::{deal, deals, file_key, file_key_of, owner_call};
+pub(crate) use get::{get, partial_path, GetArgs, Partial};
+pub(crate) use put::{
+	put, store, PutArgs, PutPlan, DEFAULT_DATA_SHARDS, DEFAULT_PARITY_SHARDS, DEFAULT_PRICE,
+};
 
 use crate::{Cli, CliError};
 use pallet_xmbl_storage::DealStatus;
@@ -77,10 +78,6 @@ fn shard_path(dir: &Path, index: usize) -> PathBuf {
 	dir.join(format!("shard-{index}"))
 }
 
-fn hex0x(bytes: &[u8]) -> String {
-	format!("0x{}", hex::encode(bytes))
-}
-
 fn short(account: &AccountId) -> String {
 	let address = account.to_ss58check();
 	format!("{}…", &address[..8])
@@ -113,21 +110,14 @@ fn status_fields(status: &DealStatus) -> Value {
 	}
 }
 
-fn merge(mut base: Value, extra: Value) -> Value {
-	if let (Some(base), Value::Object(extra)) = (base.as_object_mut(), extra) {
-		base.extend(extra);
-	}
-	base
-}
-
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
 	use super::*;
 	use pallet_xmbl_storage::{Deal, Shard, ShardState};
 	use polkadot_sdk::{frame_support::BoundedVec, sp_keyring::Sr25519Keyring};
 	use std::fmt::Debug;
 
-	pub(super) fn usage_message<T: Debug>(result: Result<T, CliError>) -> String {
+	pub(crate) fn usage_message<T: Debug>(result: Result<T, CliError>) -> String {
 		let error = result.unwrap_err();
 		assert_eq!(error.exit_code(), 2, "{error}");
 		assert_eq!(error.to_json()["error"]["kind"], "usage");

@@ -2,11 +2,13 @@
 //! the provider the chain draws for it, until every shard is confirmed.
 
 use super::{
-	file_key_root, hex0x, io_error, periods_for, pipeline_pool,
-	progress::{Meter, Metered, Report},
-	round_seconds, shard_path, short,
+	file_key_root, io_error, periods_for, pipeline_pool, round_seconds, shard_path, short,
 };
-use crate::{signing_key, submitted_json, Cli, CliError};
+use crate::{
+	hex0x,
+	progress::{Meter, Metered, Report},
+	signing_key, submitted_json, Cli, CliError,
+};
 use clap::Args;
 use pallet_xmbl_storage::{Deal, DealFailure, DealStatus, Event as StorageEvent, ShardState};
 use polkadot_sdk::{
@@ -39,6 +41,12 @@ use xmbl_runtime::{AccountId, Balance, BlockNumber, Header, Runtime, RuntimeCall
 const PARALLEL_TRANSFERS: usize = 8;
 /// How often `put` looks at the best block while it follows its deal.
 const POLL: Duration = Duration::from_secs(1);
+/// Data shards of a file unless told otherwise.
+pub(crate) const DEFAULT_DATA_SHARDS: u8 = 3;
+/// Parity shards of a file unless told otherwise.
+pub(crate) const DEFAULT_PARITY_SHARDS: u8 = 2;
+/// XMBL paid per shard and proven period unless told otherwise.
+pub(crate) const DEFAULT_PRICE: &str = "0.001";
 
 /// `xmbl put`.
 #[derive(Args)]
@@ -46,25 +54,29 @@ pub struct PutArgs {
 	/// The file to store.
 	file: PathBuf,
 	/// Data shards (k): any k shards give the file back.
-	#[arg(long, default_value_t = 3)]
+	#[arg(long, default_value_t = DEFAULT_DATA_SHARDS)]
 	data: u8,
 	/// Parity shards (m): the file survives the loss of m providers.
-	#[arg(long, default_value_t = 2)]
+	#[arg(long, default_value_t = DEFAULT_PARITY_SHARDS)]
 	parity: u8,
 	/// How long to keep the file, in blocks (rounded up to whole proof periods).
 	#[arg(long, default_value_t = 1000)]
 	blocks: u32,
 	/// XMBL paid per shard for each proven period.
-	#[arg(long, default_value = "0.001")]
+	#[arg(long, default_value = DEFAULT_PRICE)]
 	price: String,
 	/// Store the file unencrypted: anyone can read it with `get`.
 	#[arg(long)]
 	public: bool,
 }
 
-/// What `put` checked before connecting.
+/// A file to store and its deal's terms, checked against the chain's bounds before connecting.
 #[derive(Debug, PartialEq, Eq)]
-struct PutPlan {
+pub(crate) struct PutPlan {
+	file: PathBuf,
+	data: u8,
+	parity: u8,
+	public: bool,
 	bytes: u64,
 	periods: u32,
 	price: Balance,
@@ -106,45 +118,72 @@ impl PutArgs {
 					.into(),
 			));
 		}
-		let file = self.file.display();
-		let metadata = std::fs::metadata(&self.file)
-			.map_err(|error| CliError::Usage(format!("cannot read {file}: {error}")))?;
+		let price =
+			parse_amount(&self.price).map_err(|error| CliError::Usage(error.to_string()))?;
+		PutPlan::new(&self.file, self.data, self.parity, self.blocks, price, self.public)
+	}
+}
+
+impl PutPlan {
+	/// `file` as `k = data`, `m = parity` shards kept for `blocks` blocks at `price` per shard
+	/// and period, encrypted unless `public`: the file is read and every term checked against
+	/// the chain's constants (usage errors).
+	pub(crate) fn new(
+		file: &Path,
+		data: u8,
+		parity: u8,
+		blocks: u32,
+		price: Balance,
+		public: bool,
+	) -> Result<Self, CliError> {
+		let shown = file.display();
+		let metadata = std::fs::metadata(file)
+			.map_err(|error| CliError::Usage(format!("cannot read {shown}: {error}")))?;
 		if !metadata.is_file() {
-			return Err(CliError::Usage(format!("{file} is not a file")));
+			return Err(CliError::Usage(format!("{shown} is not a file")));
 		}
 		let bytes = metadata.len();
 		if bytes == 0 {
-			return Err(CliError::Usage(format!("{file} is empty: there is nothing to store")));
+			return Err(CliError::Usage(format!("{shown} is empty: there is nothing to store")));
 		}
 		let (max_k, max_m) = (max_data_shards(), max_parity_shards());
-		if !(1..=max_k).contains(&self.data) {
+		if !(1..=max_k).contains(&data) {
 			return Err(CliError::Usage(format!(
-				"--data {} is out of range: the chain takes 1..={max_k} data shards",
-				self.data
+				"--data {data} is out of range: the chain takes 1..={max_k} data shards"
 			)));
 		}
-		if !(1..=max_m).contains(&self.parity) {
+		if !(1..=max_m).contains(&parity) {
 			return Err(CliError::Usage(format!(
-				"--parity {} is out of range: the chain takes 1..={max_m} parity shards",
-				self.parity
+				"--parity {parity} is out of range: the chain takes 1..={max_m} parity shards"
 			)));
 		}
-		let price =
-			parse_amount(&self.price).map_err(|error| CliError::Usage(error.to_string()))?;
 		if price == 0 {
 			return Err(CliError::Usage("--price must be above zero".into()));
 		}
-		let periods = periods_for(self.blocks)?;
-		let shard_size = planned_manifest(bytes, self.data, self.parity, self.public).shard_size();
+		let periods = periods_for(blocks)?;
+		let shard_size = planned_manifest(bytes, data, parity, public).shard_size();
 		let max_shard = <Runtime as pallet_xmbl_storage::Config>::MaxShardSize::get();
 		if shard_size > max_shard {
 			return Err(CliError::Usage(format!(
-				"{file} makes shards of {shard_size} bytes at --data {}; the chain takes at most \
-				 {max_shard}: use more data shards",
-				self.data
+				"{shown} makes shards of {shard_size} bytes at --data {data}; the chain takes at \
+				 most {max_shard}: use more data shards"
 			)));
 		}
-		Ok(PutPlan { bytes, periods, price, shard_size })
+		Ok(PutPlan {
+			file: file.to_owned(),
+			data,
+			parity,
+			public,
+			bytes,
+			periods,
+			price,
+			shard_size,
+		})
+	}
+
+	/// The file's size in bytes.
+	pub(crate) fn bytes(&self) -> u64 {
+		self.bytes
 	}
 }
 
@@ -348,12 +387,40 @@ fn failure_text(reason: DealFailure) -> (&'static str, &'static str) {
 
 /// `xmbl put`.
 pub async fn put(cli: &Cli, args: &PutArgs, suri: Option<&str>) -> Result<Value, CliError> {
-	let wait: Wait = cli.wait.into();
-	let plan = args.check(wait)?;
-	let http = shards::http_client()
-		.map_err(|error| CliError::Other(format!("cannot build the HTTP client: {error}")))?;
+	let plan = args.check(cli.wait.into())?;
 	let chain = Chain::connect(&cli.url).await?;
 	let key = signing_key(&chain, suri).await?;
+	let stored = store(cli, &chain, &key, &plan, cli.nonce).await?;
+	Ok(put_json(&stored, plan.periods))
+}
+
+/// A file [`store`] kept on the storage market.
+pub(crate) struct Stored {
+	/// Its deal, active.
+	pub(crate) id: DealId,
+	pub(crate) deal: Deal<Runtime>,
+	pub(crate) manifest: Manifest,
+	/// The block the deal was made in.
+	pub(crate) block: BlockNumber,
+	/// Seconds spent encoding, making the deal, uploading, and in all.
+	pub(crate) seconds: Value,
+}
+
+/// Stores the file of `plan`: encodes it into shard files (encrypted with its file key from
+/// the signer's file-key secret unless the plan is public), makes the deal signed by `key`
+/// (with `nonce` if given), uploads each shard to the provider the chain draws for it, and
+/// returns once every shard is confirmed (the deal is active). `cli.wait` must not be
+/// [`Wait::None`]: the deal's number comes from its event.
+pub(crate) async fn store(
+	cli: &Cli,
+	chain: &Chain,
+	key: &sr25519::Pair,
+	plan: &PutPlan,
+	nonce: Option<u32>,
+) -> Result<Stored, CliError> {
+	let wait: Wait = cli.wait.into();
+	let http = shards::http_client()
+		.map_err(|error| CliError::Other(format!("cannot build the HTTP client: {error}")))?;
 	let mut report = Report::new();
 	let start = Instant::now();
 
@@ -361,12 +428,12 @@ pub async fn put(cli: &Cli, args: &PutArgs, suri: Option<&str>) -> Result<Value,
 		.prefix("xmbl-put-")
 		.tempdir()
 		.map_err(|error| CliError::Other(format!("cannot create a temporary folder: {error}")))?;
-	let (data, parity) = (args.data, args.parity);
+	let (data, parity) = (plan.data, plan.parity);
 	let meter = report.start("encoding", plan.bytes);
-	let (source, shard_dir) = (args.file.clone(), dir.path().to_owned());
-	let secret = match args.public {
+	let (source, shard_dir) = (plan.file.clone(), dir.path().to_owned());
+	let secret = match plan.public {
 		true => None,
-		false => Some(owner_secret(&file_key_root(cli, &key)?)),
+		false => Some(owner_secret(&file_key_root(cli, key)?)),
 	};
 	let manifest = tokio::task::spawn_blocking(move || {
 		encode_file(&source, &shard_dir, data, parity, secret.as_ref().map(|s| &s[..]), meter)
@@ -377,7 +444,7 @@ pub async fn put(cli: &Cli, args: &PutArgs, suri: Option<&str>) -> Result<Value,
 	if manifest.plaintext_size != plan.bytes {
 		return Err(CliError::Other(format!(
 			"{} changed while it was encoded ({} bytes, then {})",
-			args.file.display(),
+			plan.file.display(),
 			plan.bytes,
 			manifest.plaintext_size
 		)));
@@ -396,14 +463,7 @@ pub async fn put(cli: &Cli, args: &PutArgs, suri: Option<&str>) -> Result<Value,
 		price: plan.price,
 	});
 	let submitted = chain
-		.submit(
-			&key,
-			call,
-			cli.nonce,
-			wait,
-			Duration::from_secs(cli.timeout),
-			crate::report_progress,
-		)
+		.submit(key, call, nonce, wait, Duration::from_secs(cli.timeout), crate::report_progress)
 		.await?;
 	let included = submitted.included.as_ref().expect("put waits for a block");
 	let (id, escrow) = included
@@ -419,7 +479,7 @@ pub async fn put(cli: &Cli, args: &PutArgs, suri: Option<&str>) -> Result<Value,
 			CliError::Other(format!(
 				"no DealCreated event in block {:?}: {}",
 				included.block_hash,
-				submitted_json(&chain, &submitted)
+				submitted_json(chain, &submitted)
 			))
 		})?;
 	let deal_made = start.elapsed();
@@ -461,7 +521,7 @@ pub async fn put(cli: &Cli, args: &PutArgs, suri: Option<&str>) -> Result<Value,
 		last_best = Some(best.hash());
 		last_block_at = Instant::now();
 		let Some((deal, _)) = chain.deal(id, Some(best.hash())).await? else {
-			return Err(deal_gone(&chain, id, &best, seen, &uploads).await?);
+			return Err(deal_gone(chain, id, &best, seen, &uploads).await?);
 		};
 		seen = best.number;
 		for (index, shard) in deal.shards.iter().enumerate() {
@@ -483,7 +543,7 @@ pub async fn put(cli: &Cli, args: &PutArgs, suri: Option<&str>) -> Result<Value,
 			if let (ShardState::Pending { repair: false, .. }, Some(provider)) =
 				(&shard.state, &shard.provider)
 			{
-				uploads.start(&chain, &report, index, provider).await?;
+				uploads.start(chain, &report, index, provider).await?;
 			}
 		}
 		tokio::time::sleep(POLL).await;
@@ -500,17 +560,11 @@ pub async fn put(cli: &Cli, args: &PutArgs, suri: Option<&str>) -> Result<Value,
 		"upload": round_seconds(uploading),
 		"total": round_seconds(start.elapsed()),
 	});
-	Ok(put_json(id, &manifest, plan.periods, included.block_number, &deal, seconds))
+	Ok(Stored { id, deal, manifest, block: included.block_number, seconds })
 }
 
-pub(super) fn put_json(
-	id: DealId,
-	manifest: &Manifest,
-	periods: u32,
-	block: BlockNumber,
-	deal: &Deal<Runtime>,
-	seconds: Value,
-) -> Value {
+pub(super) fn put_json(stored: &Stored, periods: u32) -> Value {
+	let Stored { id, deal, manifest, block, seconds } = stored;
 	json!({
 		"deal": id,
 		"file_root": hex0x(&manifest.file_root),
@@ -562,6 +616,10 @@ mod tests {
 		assert_eq!(
 			plan,
 			PutPlan {
+				file: file.into(),
+				data: 3,
+				parity: 2,
+				public: false,
 				bytes: 1000,
 				periods: 100,
 				price: 1_000_000_000,

@@ -4,7 +4,7 @@ mod support;
 
 use sha2::{Digest, Sha256};
 use support::build_job;
-use xmbl_job_runner::{JobLimits, Outcome, Run, Runner, DEFAULT_CACHE_BYTES};
+use xmbl_job_runner::{JobLimits, Outcome, Run, Runner, TrapKind, DEFAULT_CACHE_BYTES};
 
 fn output(run: &Run) -> &[u8] {
 	match &run.outcome {
@@ -50,5 +50,43 @@ fn sha256_matches_native_sha2() {
 		let job = runner.run(&module, &input, &[], &JobLimits::default()).unwrap();
 		assert_eq!(output(&job), Sha256::digest(&input).as_slice(), "{len} bytes");
 		println!("sha256 of {len} bytes: {} fuel, {:?}", job.fuel_used, job.elapsed);
+	}
+}
+
+/// Fails if the job miscounts a line (the last one without a newline, an empty one, a match at
+/// a line's start or end), matches across lines or reads its argument wrong: for each pattern
+/// and text its count equals `str::lines` and `str::contains` computed natively, and without
+/// exactly one argument it exits with code 2.
+#[test]
+fn grep_count_matches_a_native_count() {
+	let module = build_job("grep-count");
+	let runner = Runner::new(DEFAULT_CACHE_BYTES).unwrap();
+	let generated: String = (0..20_000)
+		.map(|i| format!("record {i} {}\n", if i % 7 == 0 { "ERROR disk" } else { "ok" }))
+		.collect();
+	let texts = [
+		"The quick brown fox\njumps over\tthe lazy dog.\n\n  fox again, no newline",
+		"fox\n",
+		"\n",
+		"",
+		"a\nb\n\n",
+		&generated,
+	];
+	for text in texts {
+		for pattern in ["fox", "the", "", " ", "ERROR disk", "record 19998 ok", "o\nj", "zzz"] {
+			let args = [pattern.to_owned()];
+			let job = runner.run(&module, text.as_bytes(), &args, &JobLimits::default()).unwrap();
+			let native = text.lines().filter(|line| line.contains(pattern)).count();
+			assert_eq!(
+				output(&job),
+				format!("{native}\n").as_bytes(),
+				"{pattern:?} in {} bytes",
+				text.len()
+			);
+		}
+	}
+	for args in [vec![], vec!["a".to_owned(), "b".to_owned()]] {
+		let job = runner.run(&module, b"a\n", &args, &JobLimits::default()).unwrap();
+		assert_eq!(job.outcome, Outcome::Trap(TrapKind::Exit(2)), "{args:?}");
 	}
 }

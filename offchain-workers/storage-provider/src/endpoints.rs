@@ -1,9 +1,9 @@
-//! Which provider endpoints a repair may fetch from. Endpoints are whatever providers
-//! registered, so outside development and local chains a repair refuses any that names or
-//! resolves to a loopback, private, link-local or otherwise non-public address: an endpoint
-//! must not be able to steer this node at services on its own host or network. Names are
-//! checked where they are resolved ([`PublicResolver`]), so a name cannot pass the check and
-//! then connect elsewhere; redirects are never followed.
+//! Which provider endpoints a repair, or a compute worker reading a stored file, may fetch
+//! from. Endpoints are whatever providers registered, so outside development and local chains
+//! a fetch refuses any that names or resolves to a loopback, private, link-local or otherwise
+//! non-public address: an endpoint must not be able to steer this node at services on its own
+//! host or network. Names are checked where they are resolved ([`PublicResolver`]), so a name
+//! cannot pass the check and then connect elsewhere; redirects are never followed.
 
 use reqwest::dns::{Addrs, Name, Resolve, Resolving};
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};

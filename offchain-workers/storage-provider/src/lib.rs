@@ -11,6 +11,11 @@
 //! not is logged as an error at every block). It runs on tasks of its own, so nothing it does
 //! can block block import or authoring.
 //! `docs/storage.md` describes the HTTP interface and the duty rules.
+//!
+//! The shard server is the provider's registered endpoint, so other services of the node
+//! serve there too ([`ProviderSetup::serve_also`]: the compute worker's kept outputs), and a
+//! private deal's shards are also served to the readers another market names
+//! ([`DealReaders`]: the workers of a compute job whose input the deal is).
 
 // Handlers answer with an axum `Response` as their error and `spawn` with sc-service's error,
 // as the node does: both are large, returned once per request or start, and boxing them
@@ -18,7 +23,7 @@
 #![allow(clippy::result_large_err)]
 
 mod chain;
-mod endpoints;
+pub mod endpoints;
 mod metrics;
 mod repair;
 mod server;
@@ -26,6 +31,7 @@ mod worker;
 
 pub use chain::{BlockRef, ChainError, ProviderChain, ProviderRecord};
 pub use metrics::Metrics;
+pub use server::DealReaders;
 
 use polkadot_sdk::{
 	sc_keystore::LocalKeystore,
@@ -118,6 +124,8 @@ pub struct Provider {
 	repairs: Arc<tokio::sync::Semaphore>,
 	/// The best block the duty worker last acted on, which the shard server checks against.
 	best_block: tokio::sync::watch::Sender<Option<H256>>,
+	/// Who else may read private deals' shards.
+	readers: Option<Arc<dyn DealReaders>>,
 	/// Metrics, labelled with the account.
 	metrics: Option<Metrics>,
 	/// The account as SS58, for logs and metric labels.
@@ -131,6 +139,26 @@ pub struct ProviderSetup {
 	store: ShardStore,
 	scratch_dir: PathBuf,
 	listener: TcpListener,
+	/// Routes of other services, served beside the shard routes.
+	routes: axum::Router,
+}
+
+impl ProviderSetup {
+	/// The provider's signing key.
+	pub fn key(&self) -> &sr25519::Pair {
+		&self.pair
+	}
+
+	/// The provider's account.
+	pub fn account(&self) -> AccountId {
+		AccountId::from(self.pair.public())
+	}
+
+	/// Serves `routes` on the provider's endpoint too, beside `/shards/{root}` (a path both
+	/// serve panics at start). They get the server's connection limits and timeouts.
+	pub fn serve_also(&mut self, routes: axum::Router) {
+		self.routes = std::mem::take(&mut self.routes).merge(routes);
+	}
 }
 
 /// Reads a secret URI, naming where it came from (never the secret itself) on failure.
@@ -233,7 +261,13 @@ pub fn prepare(
 		if repaired > 0 {
 			log::warn!(target: LOG_TARGET, "provider {account}: the store recovered from a crash: {recovery:?}");
 		}
-		setups.push(ProviderSetup { pair, store, scratch_dir, listener });
+		setups.push(ProviderSetup {
+			pair,
+			store,
+			scratch_dir,
+			listener,
+			routes: axum::Router::new(),
+		});
 	}
 	Ok(setups)
 }
@@ -246,12 +280,14 @@ const MAX_CONCURRENT_REPAIRS: usize = 2;
 
 /// Starts the shard servers and duty workers of `setups` on `chain`. `private_endpoints`:
 /// repairs may fetch from loopback and private addresses (a development or local chain).
+/// `readers`: who else private deals' shards are served to.
 pub fn spawn(
 	spawner: &SpawnTaskHandle,
 	setups: Vec<ProviderSetup>,
 	chain: Arc<dyn ProviderChain>,
 	metrics: Option<Metrics>,
 	private_endpoints: bool,
+	readers: Option<Arc<dyn DealReaders>>,
 ) -> Result<(), ServiceError> {
 	let mut http = xmbl_client::shards::http_client_builder();
 	if !private_endpoints {
@@ -273,14 +309,15 @@ pub fn spawn(
 			private_endpoints,
 			repairs: Arc::new(tokio::sync::Semaphore::new(MAX_CONCURRENT_REPAIRS)),
 			best_block: tokio::sync::watch::Sender::new(None),
+			readers: readers.clone(),
 			metrics: metrics.clone(),
 		});
 		provider.update_store_metrics();
-		let (server_provider, listener) = (provider.clone(), setup.listener);
+		let (server_provider, listener, routes) = (provider.clone(), setup.listener, setup.routes);
 		spawner.spawn("shard-server", Some("storage"), async move {
 			// Registered with the reactor of the task's runtime.
 			match tokio::net::TcpListener::from_std(listener) {
-				Ok(listener) => server::serve(server_provider, listener).await,
+				Ok(listener) => server::serve(server_provider, listener, routes).await,
 				Err(error) => log::error!(
 					target: LOG_TARGET,
 					"shard server of {}: {error}",

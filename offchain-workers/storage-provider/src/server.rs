@@ -1,8 +1,9 @@
 //! The shard server: `PUT /shards/{root}` takes a shard the chain assigned to this provider,
 //! from a request its deal's owner signed; `GET /shards/{root}` serves a held one, to anyone
-//! for a public deal and to signed requests of the owner or of a provider repairing the deal
-//! for a private one (`xmbl_client::shard_requests`). Bodies stream; nothing is kept unless
-//! every byte hashes to the root the chain holds.
+//! for a public deal and to signed requests of the owner, of a provider repairing the deal or
+//! of a reader [`DealReaders`] names for a private one (`xmbl_client::shard_requests`). Bodies
+//! stream; nothing is kept unless every byte hashes to the root the chain holds. Routes other
+//! services mount ([`crate::ProviderSetup::serve_also`]) are served beside these.
 //!
 //! Against strangers: a request is refused before a byte of its body is read or of space
 //! reserved unless it is signed as above; connections are capped in all and per peer, a
@@ -59,8 +60,18 @@ pub const MAX_CONCURRENT_WRITES: usize = 16;
 /// Downloads read from disk at once (each holds a blocking thread while it reads).
 pub const MAX_CONCURRENT_READS: usize = 32;
 
+/// Accounts that may read a private deal's shards besides its owner and the providers
+/// repairing it, as another market of the chain decides: the compute workers running a job
+/// whose input the deal is. Asked only for signed requests no other rule lets through.
+pub trait DealReaders: Send + Sync + 'static {
+	/// Whether `reader` may read the shards of deal `deal` as of block `at`.
+	fn may_read(&self, at: H256, deal: DealId, reader: &AccountId) -> bool;
+}
+
 /// Who may do what with a deal's shards, as of one block.
 struct DealAccess {
+	/// The block it was read at.
+	at: H256,
 	owner: AccountId,
 	/// Stored unencrypted: anyone may read it.
 	public: bool,
@@ -86,8 +97,9 @@ struct ShardServer {
 	reads: Arc<Semaphore>,
 }
 
-/// Serves `provider`'s shards on `listener` until the node stops.
-pub async fn serve(provider: Arc<Provider>, listener: tokio::net::TcpListener) {
+/// Serves `provider`'s shards, and the other services' `routes`, on `listener` until the node
+/// stops.
+pub async fn serve(provider: Arc<Provider>, listener: tokio::net::TcpListener, routes: Router) {
 	let name = provider.name.clone();
 	let server = Arc::new(ShardServer {
 		provider,
@@ -100,7 +112,8 @@ pub async fn serve(provider: Arc<Provider>, listener: tokio::net::TcpListener) {
 		.route("/shards/{root}", put(upload).get(download))
 		// Uploads are as long as the shard the chain assigned, checked below.
 		.layer(DefaultBodyLimit::disable())
-		.with_state(server);
+		.with_state(server)
+		.merge(routes);
 	let connections = Arc::new(Semaphore::new(MAX_CONNECTIONS));
 	let peers = Arc::new(Mutex::new(HashMap::new()));
 	loop {
@@ -269,6 +282,7 @@ impl ShardServer {
 						.filter_map(|shard| shard.provider.clone())
 						.collect();
 					let access = Arc::new(DealAccess {
+						at,
 						owner: deal.owner,
 						public: manifest.encryption == Encryption::None,
 						repairers,
@@ -497,11 +511,16 @@ async fn download(
 			),
 		);
 	}
-	let allowed = duties.iter().any(|(_, access)| {
+	let allowed = duties.iter().any(|(duty, access)| {
 		access.public
-			|| signer
-				.as_ref()
-				.is_some_and(|signer| access.owner == *signer || access.repairers.contains(signer))
+			|| signer.as_ref().is_some_and(|signer| {
+				access.owner == *signer
+					|| access.repairers.contains(signer)
+					|| provider
+						.readers
+						.as_ref()
+						.is_some_and(|readers| readers.may_read(access.at, duty.deal, signer))
+			})
 	});
 	if !allowed {
 		let (status, who) = match &signer {
@@ -511,8 +530,8 @@ async fn download(
 		return refuse(
 			status,
 			format!(
-				"shard {} belongs to a private deal: {who} may not read it (its owner and the \
-				 providers repairing it may)",
+				"shard {} belongs to a private deal: {who} may not read it (its owner, the \
+				 providers repairing it and the workers of a job reading it may)",
 				hex::encode(root)
 			),
 		);

@@ -512,6 +512,7 @@ mod tests {
 			private_endpoints: true,
 			repairs: Arc::new(tokio::sync::Semaphore::new(1)),
 			best_block: tokio::sync::watch::Sender::new(None),
+			readers: None,
 			metrics: None,
 		})
 	}

@@ -7,7 +7,9 @@ use polkadot_sdk::{
 	sp_io::hashing::blake2_256,
 	sp_runtime::{traits::Zero, ArithmeticError, Saturating},
 };
-use xmbl_primitives::{commitment, Escrow, JobSource, ProviderRegistry, ProviderRole, StoredFiles};
+use xmbl_primitives::{
+	commitment, Escrow, JobSource, ProviderRegistry, ProviderRole, StoredFile, StoredFiles,
+};
 
 impl<T: Config> Pallet<T> {
 	pub(crate) fn do_submit_job(
@@ -34,8 +36,14 @@ impl<T: Config> Pallet<T> {
 			deadline >= Self::min_deadline() && deadline <= T::MaxDeadline::get(),
 			Error::<T>::BadDeadline
 		);
-		Self::ensure_readable(&client, &spec.program)?;
-		Self::ensure_readable(&client, &spec.input)?;
+		if let Some(program) = Self::stored_file(&client, &spec.program)? {
+			ensure!(program.size <= T::MaxStoredProgram::get(), Error::<T>::StoredFileTooLarge);
+			ensure!(!program.encrypted, Error::<T>::ProgramEncrypted);
+		}
+		if let Some(input) = Self::stored_file(&client, &spec.input)? {
+			ensure!(input.size <= T::MaxStoredInput::get(), Error::<T>::StoredFileTooLarge);
+			ensure!(!input.encrypted || spec.input_key.is_some(), Error::<T>::InputKeyMissing);
+		}
 		ensure!(
 			T::Registry::selectable(ProviderRole::Compute) >= u32::from(replicas),
 			Error::<T>::NotEnoughProviders
@@ -75,14 +83,17 @@ impl<T: Config> Pallet<T> {
 		Ok(id)
 	}
 
-	/// A stored source must be an active deal of the client's.
-	fn ensure_readable<I>(client: &T::AccountId, source: &JobSource<I>) -> DispatchResult {
-		if let JobSource::Deal(deal) = source {
-			let file = T::StoredFiles::file(*deal).ok_or(Error::<T>::DealNotFound)?;
-			ensure!(file.owner == *client, Error::<T>::NotDealOwner);
-			ensure!(file.readable, Error::<T>::DealNotActive);
-		}
-		Ok(())
+	/// The file of a stored source, which must be an active deal of the client's; `None` for
+	/// an inline source.
+	fn stored_file<I>(
+		client: &T::AccountId,
+		source: &JobSource<I>,
+	) -> Result<Option<StoredFile<T::AccountId>>, DispatchError> {
+		let JobSource::Deal(deal) = source else { return Ok(None) };
+		let file = T::StoredFiles::file(*deal).ok_or(Error::<T>::DealNotFound)?;
+		ensure!(file.owner == *client, Error::<T>::NotDealOwner);
+		ensure!(file.readable, Error::<T>::DealNotActive);
+		Ok(Some(file))
 	}
 
 	pub(crate) fn do_commit(worker: T::AccountId, id: JobId, hash: Hash32) -> DispatchResult {
@@ -144,9 +155,13 @@ impl<T: Config> Pallet<T> {
 		Ok(())
 	}
 
-	/// Output exactly for `Success`, of the right size; fuel within the job's.
+	/// Output exactly for `Success`, of the right size; fuel within the job's, and none for an
+	/// input that did not open (the program never ran).
 	fn ensure_well_formed(result: &JobResultOf<T>, fuel: u64) -> DispatchResult {
 		ensure!(result.fuel_used <= fuel, Error::<T>::MalformedResult);
+		if result.kind == JobOutcomeKind::InputUnreadable {
+			ensure!(result.fuel_used == 0, Error::<T>::MalformedResult);
+		}
 		match (&result.kind, &result.output) {
 			(JobOutcomeKind::Success, JobOutput::Inline(_)) => Ok(()),
 			(JobOutcomeKind::Success, JobOutput::Kept { len, .. }) => {

@@ -50,6 +50,7 @@ pub use benchmarking::BenchmarkHelper;
 mod tests;
 
 pub use pallet::*;
+pub use schedule::SELECTION_ROUNDS;
 pub use types::*;
 pub use weights::WeightInfo;
 pub use xmbl_primitives::{DutyTask, JobId, JobOutcomeKind, JobOutput, JobResult, WorkerDuty};
@@ -105,6 +106,14 @@ pub mod pallet {
 		/// The largest inline input in bytes; larger ones are stored first.
 		#[pallet::constant]
 		type MaxInlineInput: Get<u32>;
+
+		/// The largest stored program in bytes (the workers' runner refuses larger modules).
+		#[pallet::constant]
+		type MaxStoredProgram: Get<u64>;
+
+		/// The largest stored input in bytes: what every worker can fetch and hold.
+		#[pallet::constant]
+		type MaxStoredInput: Get<u64>;
 
 		/// The most arguments a job may have.
 		#[pallet::constant]
@@ -340,6 +349,13 @@ pub mod pallet {
 		KeptOutputTooLarge,
 		/// An amount or id overflowed.
 		Overflow,
+		/// A stored program is longer than `MaxStoredProgram`, or a stored input than
+		/// `MaxStoredInput`.
+		StoredFileTooLarge,
+		/// A stored program is encrypted: programs are read by every worker, so they are public.
+		ProgramEncrypted,
+		/// A stored input is encrypted and no `input_key` opens it for the workers.
+		InputKeyMissing,
 	}
 
 	#[pallet::hooks]
@@ -401,7 +417,7 @@ pub mod pallet {
 		/// - `input_key`: the key of an encrypted input file, given to the workers (public).
 		/// - Emits [`Event::JobSubmitted`].
 		#[pallet::call_index(0)]
-		#[pallet::weight(T::WeightInfo::submit_job())]
+		#[pallet::weight(T::WeightInfo::submit_job().saturating_add(Pallet::<T>::scheduled_weight(u32::from(*replicas))))]
 		pub fn submit_job(
 			origin: OriginFor<T>,
 			program: ProgramOf<T>,

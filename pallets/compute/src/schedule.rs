@@ -103,6 +103,19 @@ impl<T: Config> Pallet<T> {
 			.max(T::WeightInfo::prune())
 	}
 
+	/// The most the scheduled steps of one job with `replicas` replicas can weigh in all: its
+	/// draw, a commit end per round, its resolution and its pruning. `submit_job` is charged
+	/// it, so a job's fee pays for the hook work it causes.
+	pub fn scheduled_weight(replicas: u32) -> Weight {
+		Self::draw_weight(T::WeightInfo::select_workers(replicas), replicas)
+			.saturating_add(
+				Self::draw_weight(T::WeightInfo::end_commit(replicas), replicas)
+					.saturating_mul(T::MaxRounds::get().into()),
+			)
+			.saturating_add(T::WeightInfo::resolve(replicas))
+			.saturating_add(T::WeightInfo::prune())
+	}
+
 	/// Draw round 0's workers, or fail the job.
 	fn select_workers(id: JobId, job: &mut Job<T>, now: BlockNumberFor<T>) {
 		if !Self::round_fits(job, now) {

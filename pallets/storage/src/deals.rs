@@ -347,15 +347,17 @@ impl<T: Config> Pallet<T> {
 }
 
 /// The compute market reads the files it runs on through this: a deal's owner, file root,
-/// plaintext size, and whether it is active (every shard stored, so it can be read back).
+/// plaintext size, whether it is encrypted, and whether it is active (every shard stored, so it can be read back).
 impl<T: Config> xmbl_primitives::StoredFiles<T::AccountId> for Pallet<T> {
 	fn file(deal: DealId) -> Option<xmbl_primitives::StoredFile<T::AccountId>> {
 		let record = Deals::<T>::get(deal)?;
-		let size = Manifests::<T>::get(deal).map_or(0, |manifest| manifest.plaintext_size);
+		let manifest = Manifests::<T>::get(deal);
 		Some(xmbl_primitives::StoredFile {
 			owner: record.owner,
 			root: record.file_root,
-			size,
+			size: manifest.as_ref().map_or(0, |manifest| manifest.plaintext_size),
+			encrypted: manifest
+				.is_some_and(|manifest| manifest.encryption != xmbl_file_format::Encryption::None),
 			readable: record.status == DealStatus::Active,
 		})
 	}

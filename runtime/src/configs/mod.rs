@@ -4,7 +4,7 @@ use crate::{
 	AccountId, Babe, Balance, Balances, Block, BlockNumber, Hash, Historical, Nonce, Offences,
 	PalletInfo, Runtime, RuntimeCall, RuntimeEvent, RuntimeFreezeReason, RuntimeHoldReason,
 	RuntimeOrigin, RuntimeTask, Session, System, UncheckedExtrinsic, Validators,
-	EPOCH_DURATION_IN_SLOTS, EXISTENTIAL_DEPOSIT, MICRO_UNIT, MILLI_UNIT,
+	EPOCH_DURATION_IN_SLOTS, EXISTENTIAL_DEPOSIT, HOURS, MICRO_UNIT, MILLI_UNIT,
 	PROVIDER_UNBONDING_PERIOD, SLOT_DURATION, SS58_PREFIX, STORAGE_MAX_MISSED_PERIODS,
 	STORAGE_PROOF_PERIOD, STORAGE_UPLOAD_WINDOW, UNIT, VERSION,
 };
@@ -51,6 +51,8 @@ const MAXIMUM_BLOCK_WEIGHT: Weight = Weight::from_parts(WEIGHT_REF_TIME_PER_SECO
 parameter_types! {
 	/// The storage market's scheduled steps may use half of a block's weight.
 	pub StorageScheduleWeight: Weight = Perbill::from_percent(50) * MAXIMUM_BLOCK_WEIGHT;
+	/// The compute market's scheduled steps may use a quarter of it.
+	pub ComputeScheduleWeight: Weight = Perbill::from_percent(25) * MAXIMUM_BLOCK_WEIGHT;
 }
 
 /// Storage reads of the fee split per extrinsic, at most: the cached block author
@@ -492,6 +494,97 @@ impl pallet_xmbl_storage::BenchmarkHelper<AccountId> for StorageBenchmarkHelper 
 			xmbl_primitives::ProviderRoles::Storage,
 			1_000 * UNIT,
 			xmbl_primitives::Capacity { bytes, compute_slots: 0 },
+			b"http://127.0.0.1:8000"
+				.to_vec()
+				.try_into()
+				.expect("endpoint within MaxEndpointLen"),
+			0,
+		)
+		.expect("benchmark provider registers");
+	}
+}
+
+impl pallet_xmbl_compute::Config for Runtime {
+	/// Rewards and escrow are in the native token.
+	type Currency = Balances;
+	/// Workers are drawn from, and escrow and stake held by, the providers pallet (the escrow
+	/// hold is shared with the storage market).
+	type Registry = crate::Providers;
+	type Escrow = crate::Providers;
+	type Slashing = crate::Providers;
+	/// Workers are drawn from the VRF outputs of every block so far, as storage providers are.
+	type Randomness = Validators;
+	/// Jobs read programs and inputs from the storage market's active deals.
+	type StoredFiles = crate::Storage;
+	/// 64 KiB of inline program and of inline input: a largest job is 139 KB, under 4 % of a
+	/// block's length for normal extrinsics; larger ones are stored first.
+	type MaxInlineProgram = ConstU32<{ 64 * 1024 }>;
+	type MaxInlineInput = ConstU32<{ 64 * 1024 }>;
+	/// 8 MiB of stored program (the job runner's module bound) and 64 MiB of stored input
+	/// (what each worker fetches and holds in memory beside the job).
+	type MaxStoredProgram = ConstU64<{ 8 << 20 }>;
+	type MaxStoredInput = ConstU64<{ 64 << 20 }>;
+	/// 32 arguments of up to 256 bytes: a command line, not a data channel.
+	type MaxArgs = ConstU32<32>;
+	type MaxArgLen = ConstU32<256>;
+	/// 10^10 fuel (1–2 s of SHA-256 on the reference machine) and 256 MiB of memory: the job
+	/// runner's default limits, which every worker can give.
+	type MaxFuel = ConstU64<10_000_000_000>;
+	type MaxMemory = ConstU64<{ 256 << 20 }>;
+	/// Up to 7 replicas, a majority of 4; 3 commit rounds replace workers that miss theirs.
+	type MaxReplicas = ConstU8<7>;
+	type MaxRounds = ConstU8<3>;
+	/// 1 mXMBL per replica at least: every job pays each worker it occupies something.
+	type MinJobReward = ConstU128<MILLI_UNIT>;
+	/// Workers are drawn two blocks after the job, from randomness that did not exist when it
+	/// was submitted.
+	type SelectionDelay = ConstU32<2>;
+	/// A minute to fetch, run and commit; 30 s to reveal.
+	type CommitWindow = ConstU32<20>;
+	type RevealWindow = ConstU32<10>;
+	/// 12 hours, far beyond the 72 blocks of a job's three rounds (2 + 3 × 20 + 10): a
+	/// deadline ends only a job that a full schedule carried over for that long.
+	type MaxDeadline = ConstU32<{ 12 * HOURS }>;
+	/// 10 XMBL for a result other than the final one (10 % of the minimum stake), 1 XMBL for a
+	/// missed commitment or reveal, as for a missed storage proof.
+	type WrongResultSlash = ConstU128<{ 10 * UNIT }>;
+	type MissedJobSlash = ConstU128<UNIT>;
+	/// Outputs up to 16 KiB are revealed on chain; up to 16 MiB are kept by the workers and
+	/// revealed by hash and length.
+	type MaxInlineOutput = ConstU32<{ 16 * 1024 }>;
+	type MaxKeptOutput = ConstU64<{ 16 << 20 }>;
+	/// Results (and kept outputs) stay 12 hours after a job ends, then are pruned.
+	type OutputRetention = ConstU32<{ 12 * HOURS }>;
+	/// 500 jobs' steps per block at most; the weight below binds first for every step but a
+	/// pruning (docs/compute.md "Per-block bounds"; the runtime test
+	/// `the_compute_schedule_holds_a_worst_step_or_every_honest_pruning`).
+	type MaxJobsPerBlock = ConstU32<500>;
+	/// A quarter of a block (250 ms): a step starts only while its worst case (7 workers
+	/// missing their commitments, slashed and replaced) fits, and is charged that case.
+	type MaxScheduleWeight = ComputeScheduleWeight;
+	/// The pallet's estimates, pending `scripts/bench-weights.sh pallet_xmbl_compute`.
+	type WeightInfo = crate::weights::pallet_xmbl_compute::WeightInfo<Runtime>;
+	#[cfg(feature = "runtime-benchmarks")]
+	type BenchmarkHelper = ComputeBenchmarkHelper;
+}
+
+/// Funds accounts and registers compute providers for the compute pallet's benchmarks.
+#[cfg(feature = "runtime-benchmarks")]
+pub struct ComputeBenchmarkHelper;
+
+#[cfg(feature = "runtime-benchmarks")]
+impl pallet_xmbl_compute::BenchmarkHelper<AccountId> for ComputeBenchmarkHelper {
+	fn fund(who: &AccountId) {
+		use polkadot_sdk::frame_support::traits::fungible::Mutate;
+		Balances::set_balance(who, 1_000_000 * UNIT);
+	}
+
+	fn register_compute_provider(who: &AccountId, slots: u32) {
+		crate::Providers::register(
+			RuntimeOrigin::signed(who.clone()),
+			xmbl_primitives::ProviderRoles::Compute,
+			1_000 * UNIT,
+			xmbl_primitives::Capacity { bytes: 0, compute_slots: slots },
 			b"http://127.0.0.1:8000"
 				.to_vec()
 				.try_into()

@@ -7,6 +7,7 @@
 mod bad_input;
 mod chain_spec;
 mod client_transactions;
+mod compute_dev;
 mod provider_cli;
 mod storage_bad_input;
 mod storage_dev;

@@ -15,9 +15,7 @@ use std::{
 	thread,
 	time::Duration,
 };
-use xmbl_e2e::{
-	client_binary, free_port_range, random_bytes, xmbl, Node, NodeConfig, DEV_GENESIS_PROVIDERS,
-};
+use xmbl_e2e::{client_binary, random_bytes, start_dev_node_with_own_provider_ports, Node};
 
 /// The file's owner: a funded dev account that is not a provider.
 const OWNER: &str = "//Ferdie";
@@ -75,27 +73,7 @@ fn blake3_of(path: &Path) -> blake3::Hash {
 
 #[test]
 fn put_and_get_of_a_large_file_stay_under_a_memory_bound() {
-	let ports = free_port_range(DEV_GENESIS_PROVIDERS.len() as u16);
-	let node = Node::start(
-		"memory",
-		NodeConfig::dev_validator(0x5704, vec!["--storage-port".into(), ports.first().to_string()]),
-	);
-	node.wait_until("block 1", Duration::from_secs(120), |n| n.best_number().is_ok_and(|b| b >= 1));
-	// The n-th genesis provider is served on the n-th port: its endpoint moves there.
-	thread::scope(|scope| {
-		for (index, suri) in DEV_GENESIS_PROVIDERS.iter().enumerate() {
-			let endpoint = format!("http://127.0.0.1:{}", ports.first() + index as u16);
-			let node = &node;
-			scope.spawn(move || {
-				xmbl(
-					node,
-					suri,
-					&["--wait", "in-block", "provider", "update", "--endpoint", &endpoint],
-				)
-				.unwrap_or_else(|failure| panic!("{suri} update: {failure:?}"));
-			});
-		}
-	});
+	let (node, _ports) = start_dev_node_with_own_provider_ports("memory", 0x5704);
 
 	let dir = tempfile::tempdir().unwrap();
 	let file = dir.path().join("large.bin");

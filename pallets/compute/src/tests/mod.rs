@@ -98,6 +98,9 @@ pub(crate) const MAX_ROUNDS: u8 = 2;
 pub(crate) const MAX_FUEL: u64 = 1_000_000;
 /// The most memory.
 pub(crate) const MAX_MEMORY: u64 = 1 << 20;
+/// Bytes of the largest stored program and input.
+pub(crate) const MAX_STORED_PROGRAM: u64 = 4_000;
+pub(crate) const MAX_STORED_INPUT: u64 = 10_000;
 
 #[derive_impl(pallet_balances::config_preludes::TestDefaultConfig)]
 impl pallet_balances::Config for Test {
@@ -163,6 +166,8 @@ impl pallet_xmbl_compute::Config for Test {
 	type StoredFiles = MockFiles;
 	type MaxInlineProgram = ConstU32<256>;
 	type MaxInlineInput = ConstU32<128>;
+	type MaxStoredProgram = ConstU64<MAX_STORED_PROGRAM>;
+	type MaxStoredInput = ConstU64<MAX_STORED_INPUT>;
 	type MaxArgs = ConstU32<4>;
 	type MaxArgLen = ConstU32<8>;
 	type MaxFuel = ConstU64<MAX_FUEL>;
@@ -475,10 +480,17 @@ pub(crate) fn successes(who: AccountId) -> u64 {
 		.successes
 }
 
-/// Put deal `deal` of `owner` in the mock storage market.
+/// Put deal `deal` of `owner` in the mock storage market: 1,000 bytes, unencrypted.
 pub(crate) fn store_file(deal: DealId, owner: AccountId, readable: bool) {
+	store_file_of(deal, owner, 1_000, false);
+	Files::mutate(|files| files.get_mut(&deal).expect("just stored").readable = readable);
+}
+
+/// Put active deal `deal` of `owner`, `size` bytes long, in the mock storage market.
+pub(crate) fn store_file_of(deal: DealId, owner: AccountId, size: u64, encrypted: bool) {
 	Files::mutate(|files| {
-		files.insert(deal, StoredFile { owner, root: [deal as u8; 32], size: 1_000, readable })
+		let root = [deal as u8; 32];
+		files.insert(deal, StoredFile { owner, root, size, encrypted, readable: true })
 	});
 }
 

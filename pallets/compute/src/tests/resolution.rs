@@ -313,8 +313,8 @@ fn no_provider_left_for_a_replacement_fails_the_job() {
 	});
 }
 
-/// Outcomes other than success are results: agreed traps, fuel exhaustion and refused
-/// modules are final and paid like a success. Fails if any is refused, unpaid or stored
+/// Outcomes other than success are results: agreed traps, fuel exhaustion, refused modules
+/// and inputs that did not open are final and paid like a success. Fails if any is refused, unpaid or stored
 /// differently.
 #[test]
 fn agreed_failures_of_the_program_are_final_and_paid() {
@@ -324,10 +324,12 @@ fn agreed_failures_of_the_program_are_final_and_paid() {
 		JobOutcomeKind::OutOfFuel,
 		JobOutcomeKind::InvalidModule(ModuleRejection::ForbiddenImport),
 		JobOutcomeKind::OutputTooLarge,
+		JobOutcomeKind::InputUnreadable,
 	] {
 		ExtBuilder::default().build_and_execute(|| {
 			let id = submit(CLIENT, 3, REWARD);
-			let result = JobResult { kind, fuel_used: FUEL, output: JobOutput::None };
+			let fuel_used = if kind == JobOutcomeKind::InputUnreadable { 0 } else { FUEL };
+			let result = JobResult { kind, fuel_used, output: JobOutput::None };
 			let all = [Some(result.clone()), Some(result.clone()), Some(result.clone())];
 			let workers = committed_job(id, &all);
 			let before: Vec<Balance> = workers.iter().map(|w| free(*w)).collect();

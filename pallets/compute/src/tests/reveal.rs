@@ -99,8 +99,8 @@ fn a_reveal_must_open_the_workers_own_commitment() {
 }
 
 /// Results whose output does not fit their outcome, or whose size is out of bounds, are
-/// refused even when they open the commitment; kept outputs within bounds and non-success
-/// outcomes without output are accepted. Fails if a malformed result is accepted, a
+/// refused even when they open the commitment, as is fuel used by an input that did not
+/// open; kept outputs within bounds and non-success outcomes without output are accepted. Fails if a malformed result is accepted, a
 /// well-formed one refused, or the error is another.
 #[test]
 fn malformed_results_are_refused() {
@@ -130,6 +130,23 @@ fn malformed_results_are_refused() {
 		(success(&[7; MAX_INLINE_OUTPUT as usize], FUEL), None),
 		(
 			JobResult { kind: JobOutcomeKind::OutOfFuel, fuel_used: FUEL, output: JobOutput::None },
+			None,
+		),
+		// The program never ran on an input that did not open: no fuel was used.
+		(
+			JobResult {
+				kind: JobOutcomeKind::InputUnreadable,
+				fuel_used: 1,
+				output: JobOutput::None,
+			},
+			Some(Error::MalformedResult),
+		),
+		(
+			JobResult {
+				kind: JobOutcomeKind::InputUnreadable,
+				fuel_used: 0,
+				output: JobOutput::None,
+			},
 			None,
 		),
 	];

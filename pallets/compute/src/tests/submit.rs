@@ -144,3 +144,39 @@ fn stored_sources_must_be_active_deals_of_the_client() {
 		assert_noop!(submit_spec(OTHER, theirs, 3, REWARD, DEADLINE), Error::<Test>::NotDealOwner);
 	});
 }
+
+/// What every worker could not read is refused at submission, so no honest worker is slashed
+/// for it: a stored program over `MaxStoredProgram` or encrypted, a stored input over
+/// `MaxStoredInput`, an encrypted input without a key. Fails if one is accepted, if the error
+/// is another, or if a file at the bounds (or an encrypted input with its key) is refused.
+#[test]
+fn stored_sources_workers_cannot_read_are_refused() {
+	ExtBuilder::default().build_and_execute(|| {
+		store_file_of(1, CLIENT, MAX_STORED_PROGRAM, false);
+		store_file_of(2, CLIENT, MAX_STORED_PROGRAM + 1, false);
+		store_file_of(3, CLIENT, 100, true);
+		store_file_of(4, CLIENT, MAX_STORED_INPUT, true);
+		store_file_of(5, CLIENT, MAX_STORED_INPUT + 1, false);
+		let with = |program: Option<DealId>, input: Option<DealId>, key: Option<[u8; 32]>| {
+			let mut spec = spec();
+			if let Some(deal) = program {
+				spec.program = JobSource::Deal(deal);
+			}
+			if let Some(deal) = input {
+				spec.input = JobSource::Deal(deal);
+			}
+			spec.input_key = key;
+			spec
+		};
+		for (spec, error) in [
+			(with(Some(2), None, None), Error::<Test>::StoredFileTooLarge),
+			(with(Some(3), None, None), Error::<Test>::ProgramEncrypted),
+			(with(None, Some(5), None), Error::<Test>::StoredFileTooLarge),
+			(with(None, Some(4), None), Error::<Test>::InputKeyMissing),
+			(with(None, Some(3), None), Error::<Test>::InputKeyMissing),
+		] {
+			assert_noop!(submit_spec(CLIENT, spec, 3, REWARD, DEADLINE), error);
+		}
+		assert_ok!(submit_spec(CLIENT, with(Some(1), Some(4), Some([7; 32])), 3, REWARD, DEADLINE));
+	});
+}

@@ -408,8 +408,9 @@ fn cancel_errors() {
 	});
 }
 
-/// The compute market's view of a deal (`StoredFiles`): fails if the owner, root or size is
-/// not the deal's, if a deal not yet active reads as readable, or if a gone deal is found.
+/// The compute market's view of a deal (`StoredFiles`): fails if the owner, root, size or
+/// encryption is not the deal's, if a deal not yet active reads as readable, or if a gone
+/// deal is found.
 #[test]
 fn stored_files_report_owner_root_size_and_whether_the_deal_is_active() {
 	use xmbl_primitives::{StoredFile, StoredFiles};
@@ -420,6 +421,7 @@ fn stored_files_report_owner_root_size_and_whether_the_deal_is_active() {
 			owner: OWNER,
 			root: file.manifest.file_root,
 			size: FILE_LEN as u64,
+			encrypted: false,
 			readable,
 		};
 		assert_eq!(<Storage as StoredFiles<AccountId>>::file(id), Some(expected(false)));

@@ -1,35 +1,36 @@
-//! Progress on stderr: a bar per phase when stderr is a terminal, plain lines otherwise.
+//! Progress on stderr: a bar per phase, or a spinner while a command waits on the chain, when
+//! stderr is a terminal; plain lines otherwise.
 
 use indicatif::{ProgressBar, ProgressStyle};
 use std::io::{IsTerminal, Read, Write};
 
 /// Progress on stderr: one bar (bytes, rate) when stderr is a terminal, plain lines
 /// otherwise.
-pub(super) struct Report {
+pub(crate) struct Report {
 	terminal: bool,
 	bar: Option<ProgressBar>,
 }
 
 /// Counts bytes into the current bar, if any.
 #[derive(Clone)]
-pub(super) struct Meter(pub(super) Option<ProgressBar>);
+pub(crate) struct Meter(pub(crate) Option<ProgressBar>);
 
 impl Meter {
-	pub(super) fn add(&self, bytes: u64) {
+	pub(crate) fn add(&self, bytes: u64) {
 		if let Some(bar) = &self.0 {
 			bar.inc(bytes);
 		}
 	}
 
 	/// Makes room for `bytes` more (a retry, a replacement download).
-	pub(super) fn grow(&self, bytes: u64) {
+	pub(crate) fn grow(&self, bytes: u64) {
 		if let Some(bar) = &self.0 {
 			bar.inc_length(bytes);
 		}
 	}
 
 	/// [`Report::step`], for a task that holds the meter only.
-	pub(super) fn step(&self, line: impl AsRef<str>) {
+	pub(crate) fn step(&self, line: impl AsRef<str>) {
 		print_line(self.0.as_ref(), line.as_ref());
 	}
 }
@@ -38,17 +39,17 @@ const BAR_TEMPLATE: &str =
 	"{msg:12} [{bar:30}] {bytes}/{total_bytes} {binary_bytes_per_sec} eta {eta}";
 
 impl Report {
-	pub(super) fn new() -> Self {
+	pub(crate) fn new() -> Self {
 		Self { terminal: std::io::stderr().is_terminal(), bar: None }
 	}
 
 	/// One line, above the bar if there is one.
-	pub(super) fn step(&self, line: impl AsRef<str>) {
+	pub(crate) fn step(&self, line: impl AsRef<str>) {
 		print_line(self.bar.as_ref(), line.as_ref());
 	}
 
 	/// Starts a phase that moves `total` bytes.
-	pub(super) fn start(&mut self, label: &str, total: u64) -> Meter {
+	pub(crate) fn start(&mut self, label: &str, total: u64) -> Meter {
 		self.finish();
 		if !self.terminal {
 			if total > 0 {
@@ -64,9 +65,51 @@ impl Report {
 		Meter(Some(bar))
 	}
 
-	pub(super) fn finish(&mut self) {
+	pub(crate) fn finish(&mut self) {
 		if let Some(bar) = self.bar.take() {
 			bar.finish_and_clear();
+		}
+	}
+}
+
+const SPINNER_TEMPLATE: &str = "{spinner} {msg} ({elapsed})";
+
+/// What a command waits for, on stderr: one line under a spinner on a terminal, otherwise a
+/// plain line each time it changes.
+pub(crate) struct Waiting {
+	spinner: Option<ProgressBar>,
+	last: String,
+}
+
+impl Waiting {
+	pub(crate) fn new() -> Self {
+		let spinner = std::io::stderr().is_terminal().then(|| {
+			let style = ProgressStyle::with_template(SPINNER_TEMPLATE)
+				.expect("the spinner template is valid");
+			let spinner = ProgressBar::new_spinner().with_style(style);
+			spinner.enable_steady_tick(std::time::Duration::from_millis(120));
+			spinner
+		});
+		Self { spinner, last: String::new() }
+	}
+
+	/// Shows `message` if it is not the one shown.
+	pub(crate) fn set(&mut self, message: String) {
+		if message == self.last {
+			return;
+		}
+		match &self.spinner {
+			Some(spinner) => spinner.set_message(message.clone()),
+			None => eprintln!("{message}"),
+		}
+		self.last = message;
+	}
+}
+
+impl Drop for Waiting {
+	fn drop(&mut self) {
+		if let Some(spinner) = self.spinner.take() {
+			spinner.finish_and_clear();
 		}
 	}
 }
@@ -79,9 +122,9 @@ fn print_line(bar: Option<&ProgressBar>, line: &str) {
 }
 
 /// Counts what passes through a reader or writer into a meter.
-pub(super) struct Metered<T> {
-	pub(super) inner: T,
-	pub(super) meter: Meter,
+pub(crate) struct Metered<T> {
+	pub(crate) inner: T,
+	pub(crate) meter: Meter,
 }
 
 impl<R: Read> Read for Metered<R> {
@@ -109,7 +152,8 @@ mod tests {
 	use super::*;
 
 	#[test]
-	fn the_progress_bar_template_is_valid() {
+	fn the_progress_templates_are_valid() {
 		assert!(ProgressStyle::with_template(BAR_TEMPLATE).is_ok());
+		assert!(ProgressStyle::with_template(SPINNER_TEMPLATE).is_ok());
 	}
 }
