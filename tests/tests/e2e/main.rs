@@ -8,6 +8,7 @@ mod bad_input;
 mod chain_spec;
 mod client_transactions;
 mod compute_dev;
+mod compute_network;
 mod provider_cli;
 mod storage_bad_input;
 mod storage_dev;
