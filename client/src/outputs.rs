@@ -7,11 +7,10 @@
 
 use crate::{
 	retry::RetryPolicy,
-	shards::{describe, endpoint_url, status_error, ShardTransferError, IDLE_TIMEOUT},
+	shards::{describe, endpoint_url, send_for_ok, ShardTransferError, IDLE_TIMEOUT},
 };
 use futures::StreamExt;
 use polkadot_sdk::sp_runtime::traits::{BlakeTwo256, Hash};
-use reqwest::StatusCode;
 
 /// The URL of the kept output with `hash` at a worker's registered `endpoint`.
 pub fn output_url(endpoint: &str, hash: &[u8; 32]) -> Result<url::Url, ShardTransferError> {
@@ -77,17 +76,8 @@ async fn read_body(
 	url: &url::Url,
 	len: u64,
 ) -> Result<Vec<u8>, ShardTransferError> {
+	let response = send_for_ok(http.get(url.clone()), url).await?;
 	let stalled = || ShardTransferError::Stalled { url: url.to_string(), idle: IDLE_TIMEOUT };
-	let response = tokio::time::timeout(IDLE_TIMEOUT, http.get(url.clone()).send())
-		.await
-		.map_err(|_| stalled())?
-		.map_err(|error| ShardTransferError::Unreachable {
-			url: url.to_string(),
-			error: describe(error),
-		})?;
-	if response.status() != StatusCode::OK {
-		return Err(status_error(url, response).await);
-	}
 	let mut bytes = Vec::new();
 	let mut body = response.bytes_stream();
 	while (bytes.len() as u64) <= len {

@@ -246,6 +246,24 @@ pub async fn download_shard(
 	result
 }
 
+/// The response to `request` (to `url`), if it is a 200 within [`IDLE_TIMEOUT`].
+pub(crate) async fn send_for_ok(
+	request: reqwest::RequestBuilder,
+	url: &url::Url,
+) -> Result<reqwest::Response, ShardTransferError> {
+	let response = tokio::time::timeout(IDLE_TIMEOUT, request.send())
+		.await
+		.map_err(|_| ShardTransferError::Stalled { url: url.to_string(), idle: IDLE_TIMEOUT })?
+		.map_err(|error| ShardTransferError::Unreachable {
+			url: url.to_string(),
+			error: describe(error),
+		})?;
+	if response.status() != StatusCode::OK {
+		return Err(status_error(url, response).await);
+	}
+	Ok(response)
+}
+
 async fn fetch(
 	request: reqwest::RequestBuilder,
 	url: &url::Url,
@@ -254,17 +272,8 @@ async fn fetch(
 	dest: &Path,
 	on_bytes: impl Fn(u64),
 ) -> Result<(), ShardTransferError> {
+	let response = send_for_ok(request, url).await?;
 	let stalled = || ShardTransferError::Stalled { url: url.to_string(), idle: IDLE_TIMEOUT };
-	let response = tokio::time::timeout(IDLE_TIMEOUT, request.send())
-		.await
-		.map_err(|_| stalled())?
-		.map_err(|error| ShardTransferError::Unreachable {
-			url: url.to_string(),
-			error: describe(error),
-		})?;
-	if response.status() != StatusCode::OK {
-		return Err(status_error(url, response).await);
-	}
 	let wrong_length =
 		|got| ShardTransferError::WrongLength { url: url.to_string(), expected: len, got };
 	if let Some(announced) = response.content_length().filter(|announced| *announced != len) {

@@ -142,7 +142,7 @@ impl NodeChain {
 		call: RuntimeCall,
 		timeout: Duration,
 	) -> Result<Vec<RuntimeEvent>, ChainError> {
-		let best = ProviderChain::best(self)?;
+		let best = self.best()?;
 		let runtime = self.signing_runtime(best.hash)?;
 		let finalized = self.finalized()?;
 		let birth = match era_birth(best.number, finalized.number) {
@@ -277,14 +277,6 @@ impl ProviderChain for NodeChain {
 }
 
 impl ComputeChain for NodeChain {
-	fn best(&self) -> Result<BlockRef, ChainError> {
-		ProviderChain::best(self)
-	}
-
-	fn best_blocks(&self) -> BoxStream<'static, BlockRef> {
-		ProviderChain::best_blocks(self)
-	}
-
 	fn worker_duties(
 		&self,
 		at: H256,
@@ -303,26 +295,5 @@ impl ComputeChain for NodeChain {
 			.storage_hash(at, &key)
 			.map(|hash| hash.is_some())
 			.map_err(|error| Self::read_error("a job", at)(error.to_string()))
-	}
-
-	fn provider(
-		&self,
-		at: H256,
-		provider: &AccountId,
-	) -> Result<Option<ProviderRecord>, ChainError> {
-		ProviderChain::provider(self, at, provider)
-	}
-
-	fn deal(&self, at: H256, deal: DealId) -> Result<Option<DealView>, ChainError> {
-		ProviderChain::deal(self, at, deal)
-	}
-
-	fn submit<'a>(
-		&'a self,
-		signer: &'a sr25519::Pair,
-		call: RuntimeCall,
-		timeout: Duration,
-	) -> BoxFuture<'a, Result<Vec<RuntimeEvent>, ChainError>> {
-		self.sign_and_submit(signer, call, timeout).boxed()
 	}
 }

@@ -571,25 +571,25 @@ pub fn shard_files(base_path: &Path) -> Vec<String> {
 /// Register `suri` as a storage provider (stake 250 XMBL, 1 GiB) reached at
 /// `http://127.0.0.1:<port>`, and wait until the registration is in a block.
 pub fn register_storage_provider(node: &Node, suri: &str, port: u16) {
-	xmbl(
-		node,
-		suri,
-		&[
-			"--wait",
-			"in-block",
-			"provider",
-			"register",
-			"--roles",
-			"storage",
-			"--stake",
-			"250",
-			"--bytes",
-			"1073741824",
-			"--endpoint",
-			&format!("http://127.0.0.1:{port}"),
-		],
-	)
-	.unwrap_or_else(|failure| panic!("register {suri}: {failure:?}"));
+	register_provider(node, suri, port, &["--roles", "storage", "--bytes", "1073741824"]);
+}
+
+/// Register `suri` as a compute provider (stake 250 XMBL, 2 slots) reached at
+/// `http://127.0.0.1:<port>`, and wait until the registration is in a block.
+pub fn register_compute_provider(node: &Node, suri: &str, port: u16) {
+	register_provider(node, suri, port, &["--roles", "compute", "--slots", "2"]);
+}
+
+/// `provider register` of `suri` with a stake of 250 XMBL, `offer` (roles and capacity) and
+/// the endpoint `http://127.0.0.1:<port>`, in a block.
+fn register_provider(node: &Node, suri: &str, port: u16, offer: &[&str]) {
+	let endpoint = format!("http://127.0.0.1:{port}");
+	let args = [&["--wait", "in-block", "provider", "register", "--stake", "250"], offer]
+		.concat()
+		.into_iter()
+		.chain(["--endpoint", &endpoint])
+		.collect::<Vec<_>>();
+	xmbl(node, suri, &args).unwrap_or_else(|failure| panic!("register {suri}: {failure:?}"));
 }
 
 /// Start a dev node that serves the dev chain's five genesis providers on ports reserved for

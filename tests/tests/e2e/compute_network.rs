@@ -45,8 +45,8 @@ use std::{
 	time::{Duration, Instant},
 };
 use xmbl_e2e::{
-	free_port_range, planck, random_bytes, unbond_dev_genesis_providers, word_count, xmbl, Node,
-	NodeConfig, PortRange, UNIT,
+	free_port_range, planck, random_bytes, register_compute_provider, unbond_dev_genesis_providers,
+	word_count, xmbl, Node, NodeConfig, PortRange, UNIT,
 };
 
 /// The providers of the three provider nodes, registered for compute only.
@@ -136,30 +136,6 @@ fn provider_args(bootnode: &str, suri: &str, port: u16) -> Vec<String> {
 	["--bootnodes", bootnode, "--provider", suri, "--storage-port", &port.to_string()]
 		.map(String::from)
 		.to_vec()
-}
-
-/// Register `suri` as a compute provider (stake 250 XMBL, 2 slots) reached at
-/// `http://127.0.0.1:<port>`, and wait until the registration is in a block.
-fn register_compute_provider(node: &Node, suri: &str, port: u16) {
-	xmbl(
-		node,
-		suri,
-		&[
-			"--wait",
-			"in-block",
-			"provider",
-			"register",
-			"--roles",
-			"compute",
-			"--stake",
-			"250",
-			"--slots",
-			"2",
-			"--endpoint",
-			&format!("http://127.0.0.1:{port}"),
-		],
-	)
-	.unwrap_or_else(|failure| panic!("register {suri}: {failure:?}"));
 }
 
 /// Wait until `node` has the best block `validator` has now: it is connected and in step.

@@ -12,9 +12,9 @@ use xmbl_cipher::FileKey;
 use xmbl_client::outputs::output_hash as blake2_256;
 use xmbl_client::shard_requests::{self, ShardMethod};
 use xmbl_file_format::{EncodeParams, Encryption, FileSecret, Manifest};
-use xmbl_primitives::{Capacity, DealId, JobOutcomeKind, JobSource, ProviderRoles};
+use xmbl_primitives::{Capacity, DealId, JobOutcomeKind, JobSource, ProviderRoles, ShardDuty};
 use xmbl_runtime::{apis::DealView, RuntimeEvent};
-use xmbl_storage_provider::{DealReaders, ProviderRecord};
+use xmbl_storage_provider::{DealReaders, ProviderChain, ProviderRecord};
 
 /// Copies stdin to stdout, 1 KiB at a time.
 const ECHO: &str = r#"
@@ -88,17 +88,31 @@ impl ScriptedChain {
 }
 
 impl ComputeChain for ScriptedChain {
-	fn best(&self) -> Result<BlockRef, ChainError> {
-		Ok(self.best.lock().unwrap().expect("a best block"))
-	}
-	fn best_blocks(&self) -> BoxStream<'static, BlockRef> {
-		futures::stream::empty().boxed()
-	}
 	fn worker_duties(&self, _: H256, _: &AccountId) -> Result<Vec<Duty>, ChainError> {
 		Ok(self.duties.lock().unwrap().clone())
 	}
 	fn job_exists(&self, _: H256, job: JobId) -> Result<bool, ChainError> {
 		Ok(self.jobs.lock().unwrap().contains(&job))
+	}
+}
+
+/// The compute worker reads no finality and no shard duties.
+impl ProviderChain for ScriptedChain {
+	fn best(&self) -> Result<BlockRef, ChainError> {
+		Ok(self.best.lock().unwrap().expect("a best block"))
+	}
+	fn finalized(&self) -> Result<BlockRef, ChainError> {
+		unreachable!("the compute worker reads no finalized block")
+	}
+	fn best_blocks(&self) -> BoxStream<'static, BlockRef> {
+		futures::stream::empty().boxed()
+	}
+	fn provider_duties(
+		&self,
+		_: H256,
+		_: &AccountId,
+	) -> Result<Vec<ShardDuty<BlockNumber>>, ChainError> {
+		unreachable!("the compute worker reads no shard duties")
 	}
 	fn provider(&self, _: H256, who: &AccountId) -> Result<Option<ProviderRecord>, ChainError> {
 		Ok(self.providers.lock().unwrap().get(who).cloned())
